@@ -1,0 +1,35 @@
+# supervisord-lite: `make test` and `make demo` work on a fresh Debian 12 machine as root.
+GO      ?= go
+# Debian packages the end-to-end tests run against (the real tools we match).
+DEB_PKGS := supervisor gunicorn python3-gunicorn python3-flask python3-venv pipenv logrotate openssl procps curl
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: test demo deps vet unit bench fmt
+
+# deps installs the Debian packages the tests need, only when one is missing.
+deps:
+	@missing=""; for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@# Debian's supervisor package starts a system supervisord; our tests run their own.
+	@-$(SUDO) service supervisor stop >/dev/null 2>&1 || true
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
+
+# test: vet, then every test with the race detector; E2E=1 turns a missing tool into a failure.
+test: deps vet
+	E2E=1 $(GO) test -race -count=1 -timeout 30m ./...
+
+# unit: what a laptop without the Debian packages runs (end-to-end tests skip and say why).
+unit:
+	$(GO) test -race -count=1 ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+demo: deps
+	$(GO) run ./examples/embed
