@@ -1,0 +1,36 @@
+package supervise
+
+import "time"
+
+// EventKind says what an Event reports.
+type EventKind int
+
+const (
+	// EventState is a process state change (supervisord's PROCESS_STATE_* events).
+	EventState EventKind = iota
+	// EventLog is a chunk of process output, for programs with Log.Events set.
+	EventLog
+	// EventGroupAdded and EventGroupRemoved report Add and Remove (PROCESS_GROUP_*).
+	EventGroupAdded
+	EventGroupRemoved
+)
+
+// Event is published to subscribers. Publishing never blocks the engine: a subscriber that
+// falls behind loses events, and the next event it gets says how many in Dropped.
+type Event struct {
+	Kind  EventKind
+	Time  time.Time // the supervisor's clock
+	Group string
+	Name  string // process name ("" for group events)
+	// For EventState: From and To, the pid (0 if none), Tries (the backoff count, supervisord's
+	// `tries`) and, for exits, Expected.
+	From, To State
+	Pid      int
+	Tries    int
+	Expected bool
+	// For EventLog: the channel ("stdout" or "stderr") and the bytes.
+	Channel string
+	Data    []byte
+	// Dropped is how many events this subscriber lost just before this one.
+	Dropped int
+}

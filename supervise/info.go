@@ -1,0 +1,80 @@
+package supervise
+
+import (
+	"fmt"
+	"time"
+)
+
+// ProcessInfo is the status of one process, with the fields of supervisord's getProcessInfo.
+type ProcessInfo struct {
+	Name  string // process name
+	Group string // group name
+	// Start is when the process was last started; zero if never.
+	Start time.Time
+	// Stop is when the process last stopped or exited; zero if never.
+	Stop time.Time
+	// Now is when this snapshot was taken (the supervisor's clock).
+	Now      time.Time
+	State    State
+	SpawnErr string // "" if none
+	// ExitStatus is the last exit code, -1 for a death by signal, 0 if none.
+	ExitStatus int
+	Pid        int // 0 when not running
+	// StdoutLogfile and StderrLogfile are the log paths, "" for NONE.
+	StdoutLogfile string
+	StderrLogfile string
+}
+
+// Namespec returns the name supervisorctl shows: Name when Group == Name, else "Group:Name".
+func (i ProcessInfo) Namespec() string {
+	if i.Group == i.Name {
+		return i.Name
+	}
+	return i.Group + ":" + i.Name
+}
+
+// Description returns supervisord's description text for the state (rpcinterface's
+// _interpretProcessInfo): "pid 22033, uptime 0:00:03" when RUNNING; the spawn error (or
+// `unknown error (try "tail NAME")`) for BACKOFF and FATAL; the local stop time as
+// "Nov 25 11:24 PM" for STOPPED and EXITED once started, else "Not started"; "" otherwise.
+// Times are truncated to whole seconds, as supervisord's integer timestamps are.
+func (i ProcessInfo) Description() string {
+	switch i.State {
+	case Running:
+		up := i.Now.Unix() - i.Start.Unix()
+		if up < 0 {
+			up = 0
+		}
+		return fmt.Sprintf("pid %d, uptime %s", i.Pid, FormatUptime(time.Duration(up)*time.Second))
+	case Fatal, Backoff:
+		if i.SpawnErr != "" {
+			return i.SpawnErr
+		}
+		return fmt.Sprintf("unknown error (try \"tail %s\")", i.Name)
+	case Stopped, Exited:
+		if i.Start.IsZero() {
+			return "Not started"
+		}
+		return time.Unix(i.Stop.Unix(), 0).Local().Format("Jan 02 03:04 PM")
+	}
+	return ""
+}
+
+// FormatUptime formats d as Python's str(timedelta) of whole seconds: "0:00:03",
+// "12:03:04", "1 day, 2:03:04", "3 days, 0:00:00".
+func FormatUptime(d time.Duration) string {
+	s := int64(d / time.Second)
+	if s < 0 {
+		s = 0
+	}
+	days := s / 86400
+	s %= 86400
+	hms := fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+	switch {
+	case days == 1:
+		return "1 day, " + hms
+	case days > 1:
+		return fmt.Sprintf("%d days, %s", days, hms)
+	}
+	return hms
+}
