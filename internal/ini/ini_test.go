@@ -112,12 +112,12 @@ func TestParseErrors(t *testing.T) {
 
 func TestRepr(t *testing.T) {
 	for in, want := range map[string]string{
-		"abc":    `'abc'`,
-		"a'b":    `"a'b"`,
-		"a'\"b":  `'a\'"b'`,
+		"abc":     `'abc'`,
+		"a'b":     `"a'b"`,
+		"a'\"b":   `'a\'"b'`,
 		"x\n\t\\": `'x\n\t\\'`,
-		"\x00é€": `'\x00é€'`,
-		"\u200b": `'\u200b'`,
+		"\x00é€":  `'\x00é€'`,
+		"\u200b":  `'\u200b'`,
 	} {
 		assert.Equal(t, want, Repr(in), "Repr(%q)", in)
 	}
