@@ -71,12 +71,12 @@ type Resolution struct {
 // resolver carries one resolution's inputs; it never changes the process
 // state.
 type resolver struct {
-	fs      fsys
-	root    string
-	dir     string // PYENV_DIR, canonical
-	pwd     string
-	env     envMap
-	cands   *[]string
+	fs            fsys
+	root          string
+	dir           string // PYENV_DIR, canonical
+	pwd           string
+	env           envMap
+	cands         *[]string
 	exportedEmpty bool // PYENV_VERSION is set but empty
 }
 

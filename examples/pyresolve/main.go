@@ -101,6 +101,30 @@ func run(dir string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
+
+	proj, err := pyenv.FindProject(opts)
+	switch {
+	case errors.Is(err, pyenv.ErrNoPipfile):
+		put("pipenv-project", "", 0, err)
+		fail("pipenv-venv", 1, fmt.Errorf("No virtualenv has been created for this project(%s) yet!", proj.Dir))
+		fail("pipfile-hash", 1, err)
+	case err != nil:
+		fail("pipenv-project", 1, err)
+		fail("pipenv-venv", 1, err)
+		fail("pipfile-hash", 1, err)
+	default:
+		put("pipenv-project", proj.Dir, 0, nil)
+		if v, err := proj.VenvPath(); err != nil {
+			fail("pipenv-venv", 1, err)
+		} else {
+			put("pipenv-venv", v, 0, nil)
+		}
+		if h, err := pyenv.PipfileHash(proj.Pipfile); err != nil {
+			fail("pipfile-hash", 1, err)
+		} else {
+			put("pipfile-hash", h, 0, nil)
+		}
+	}
 	return status
 }
 
