@@ -1,0 +1,251 @@
+package logrotate
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// syncBuffer is a bytes.Buffer safe for Follow writing and the test reading.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startFollow runs Follow in a goroutine; stop cancels it and returns its error.
+func startFollow(t *testing.T, path string, from int64) (*syncBuffer, func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	started := make(chan struct{})
+	go func() { done <- follow(ctx, path, from, out, func() { close(started) }) }()
+	if _, err := os.Stat(path); err == nil {
+		select {
+		case <-started:
+		case <-time.After(10 * time.Second):
+			t.Fatal("Follow did not open the file")
+		}
+	}
+	return out, func() error {
+		cancel()
+		return <-done
+	}
+}
+
+// waitFor polls until cond holds, failing after 10 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func seqLine(i int) string { return fmt.Sprintf("line %06d %s\n", i, "abcdefghijklmnopqrstuvwxyz"[:i%27]) }
+
+// Follow across rotations by the Writer (size rotation and Rotate) and Clear: every byte once.
+// Each rotation waits until the follower has delivered the first line after the previous one, so
+// no file is rotated in and out within one poll; writing itself never waits.
+func TestFollowAcrossRotationsDeliversEveryByteOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		backups int
+		action  func(w *Writer) error
+	}{
+		{"size rotation", 3, nil},
+		{"Rotate", 3, (*Writer).Rotate},
+		{"Clear", 3, (*Writer).Clear},
+		{"compressed backups", 2, (*Writer).Rotate},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			name := filepath.Join(dir, "f.log")
+			w := &Writer{Filename: name, MaxBytes: 2000, Backups: tc.backups, Compress: tc.name == "compressed backups"}
+			if tc.action != nil {
+				w.MaxBytes = 0
+			}
+			_, _ = w.Write([]byte(seqLine(0)))
+			out, stop := startFollow(t, name, 0)
+			var want bytes.Buffer
+			want.WriteString(seqLine(0))
+			rotations := 0
+			for i := 1; i <= 3000; i++ {
+				before := w.Size()
+				l := seqLine(i)
+				_, _ = w.Write([]byte(l))
+				want.WriteString(l)
+				rotated := w.Size() < before+int64(len(l)) // the size rotation happened on this write
+				if tc.action != nil && i%150 == 0 {
+					require.NoError(t, tc.action(w))
+					rotated = true
+				}
+				if rotated {
+					rotations++
+					next := seqLine(i + 1)
+					i++
+					_, _ = w.Write([]byte(next))
+					want.WriteString(next)
+					waitFor(t, "follower to reach "+next, func() bool { return bytes.HasSuffix([]byte(out.String()), []byte(next)) })
+				}
+			}
+			waitFor(t, "follower to catch up", func() bool { return out.String() == want.String() || len(out.String()) > want.Len() })
+			require.NoError(t, stop())
+			require.NoError(t, w.Close())
+			assert.GreaterOrEqual(t, rotations, 15)
+			assert.Equal(t, want.Len(), len(out.String()))
+			assert.True(t, want.String() == out.String(), "followed bytes differ from written bytes")
+		})
+	}
+}
+
+// copytruncate done by hand while the follower runs: the bytes written after its last poll and
+// before the copy are taken from path.1.
+func TestFollowAcrossCopyTruncate(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "c.log")
+	w := &Writer{Filename: name}
+	defer w.Close()
+	_, _ = w.Write([]byte("start\n"))
+	out, stop := startFollow(t, name, 0)
+	var want bytes.Buffer
+	want.WriteString("start\n")
+	waitFor(t, "follower to start", func() bool { return out.String() == "start\n" })
+	for round := 0; round < 20; round++ {
+		for i := 0; i < 100; i++ {
+			l := seqLine(round*100 + i)
+			_, _ = w.Write([]byte(l))
+			want.WriteString(l)
+		}
+		if round%2 == 0 {
+			// Sometimes the follower has everything before the copy; otherwise the last lines
+			// are only in the copy when it notices the truncation.
+			waitFor(t, "follower to catch up", func() bool { return len(out.String()) >= want.Len() })
+		}
+		data, err := os.ReadFile(name)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(name+".1", data, 0o644))
+		require.NoError(t, os.Truncate(name, 0))
+		l := fmt.Sprintf("after truncation %d\n", round)
+		_, _ = w.Write([]byte(l))
+		want.WriteString(l)
+		// One truncation per poll at most, as with any real rotation schedule.
+		waitFor(t, "follower to catch up", func() bool { return len(out.String()) >= want.Len() })
+	}
+	waitFor2(t, "follower to catch up", func() bool { return len(out.String()) >= want.Len() }, out, &want)
+	require.NoError(t, stop())
+	assert.Equal(t, want.Len(), len(out.String()))
+	assert.True(t, want.String() == out.String(), "followed bytes differ from written bytes")
+}
+
+// The poll step directly: a file truncated and grown back past the read position between two
+// polls is recognised by its content.
+func TestFollowPollRecognisesRegrownTruncation(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "t.log")
+	first := bytes.Repeat([]byte("a"), 500)
+	require.NoError(t, os.WriteFile(name, first, 0o644))
+	out := &syncBuffer{}
+	fl := &follower{path: name, w: out, buf: make([]byte, 128)}
+	defer fl.close()
+	ok, err := fl.open()
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.NoError(t, fl.poll())
+	assert.Equal(t, string(first), out.String())
+
+	// copytruncate with 10 more bytes written before the copy, then 900 bytes after truncation.
+	more := bytes.Repeat([]byte("b"), 10)
+	grown := bytes.Repeat([]byte("c"), 900)
+	require.NoError(t, os.WriteFile(name+".1", append(append([]byte{}, first...), more...), 0o644))
+	require.NoError(t, os.WriteFile(name, grown, 0o644)) // O_TRUNC: same inode
+	require.NoError(t, fl.poll())
+	assert.Equal(t, string(first)+string(more)+string(grown), out.String())
+}
+
+func TestFollowStartOffsets(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		from int64
+		want string
+	}{
+		{"from 0", 0, "0123456789"},
+		{"from 4", 4, "456789"},
+		{"last 3", -3, "789"},
+		{"last 100", -100, "0123456789"},
+		{"past the end", 50, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			name := filepath.Join(t.TempDir(), "o.log")
+			require.NoError(t, os.WriteFile(name, []byte("0123456789"), 0o644))
+			out, stop := startFollow(t, name, tc.from)
+			w := &Writer{Filename: name}
+			_, _ = w.Write([]byte("END\n"))
+			waitFor(t, "END", func() bool { return bytes.HasSuffix([]byte(out.String()), []byte("END\n")) })
+			require.NoError(t, stop())
+			require.NoError(t, w.Close())
+			assert.Equal(t, tc.want+"END\n", out.String())
+		})
+	}
+}
+
+func TestFollowWaitsForMissingFile(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "later.log")
+	out, stop := startFollow(t, name, -5)
+	time.Sleep(2 * followPoll)
+	w := &Writer{Filename: name}
+	_, _ = w.Write([]byte("hello world\n"))
+	waitFor(t, "hello", func() bool { return out.String() == "hello world\n" })
+	require.NoError(t, stop())
+	require.NoError(t, w.Close())
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, os.ErrClosed }
+
+func TestFollowReturnsWriterError(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "e.log")
+	require.NoError(t, os.WriteFile(name, []byte("data"), 0o644))
+	err := Follow(context.Background(), name, 0, failingWriter{})
+	assert.ErrorIs(t, err, os.ErrClosed)
+}
+
+func waitFor2(t *testing.T, what string, cond func() bool, out *syncBuffer, want *bytes.Buffer) {
+	deadline := time.Now().Add(3 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			o := out.String()
+			w := want.String()
+			i := 0
+			for i < len(o) && i < len(w) && o[i] == w[i] {
+				i++
+			}
+			t.Fatalf("diverge at %d (out %d want %d): out %q want %q", i, len(o), len(w), o[max(0,i-40):min(len(o), i+60)], w[max(0,i-40):min(len(w),i+60)])
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
