@@ -215,7 +215,7 @@ func (v *validation) checkWorkerClass() {
 	if sync && c.Threads > 1 {
 		v.warn("Threads", "", fmt.Sprintf("%d threads with the sync worker: gunicorn silently uses gthread instead", c.Threads))
 	}
-	if c.WorkerConnections != 0 && (sync || wc == "gthread") && c.Threads <= 1 {
+	if c.WorkerConnections > 0 && (sync || wc == "gthread") && c.Threads <= 1 {
 		v.warn("WorkerConnections", "", "only eventlet and gevent workers use it")
 	}
 	if sync && c.Threads <= 1 && c.KeepAlive != 0 {
