@@ -65,7 +65,9 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func seqLine(i int) string { return fmt.Sprintf("line %06d %s\n", i, "abcdefghijklmnopqrstuvwxyz"[:i%27]) }
+func seqLine(i int) string {
+	return fmt.Sprintf("line %06d %s\n", i, "abcdefghijklmnopqrstuvwxyz"[:i%27])
+}
 
 // Follow across rotations by the Writer (size rotation and Rotate) and Clear: every byte once.
 // Each rotation waits until the follower has delivered the first line after the previous one, so
@@ -244,7 +246,7 @@ func waitFor2(t *testing.T, what string, cond func() bool, out *syncBuffer, want
 			for i < len(o) && i < len(w) && o[i] == w[i] {
 				i++
 			}
-			t.Fatalf("diverge at %d (out %d want %d): out %q want %q", i, len(o), len(w), o[max(0,i-40):min(len(o), i+60)], w[max(0,i-40):min(len(w),i+60)])
+			t.Fatalf("diverge at %d (out %d want %d): out %q want %q", i, len(o), len(w), o[max(0, i-40):min(len(o), i+60)], w[max(0, i-40):min(len(w), i+60)])
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

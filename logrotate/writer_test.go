@@ -195,3 +195,6 @@ func sortedKeys(m map[string]int64) []string {
 	sort.Strings(out)
 	return out
 }
+
+// fmtSscanf parses the sequence number of a seqLine.
+func fmtSscanf(l string, n *int) (int, error) { return fmt.Sscanf(l, "line %d", n) }
