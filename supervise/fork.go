@@ -1,0 +1,263 @@
+package supervise
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// forkSpawner is the real Spawner: syscall.ForkExec with the child in its own process group,
+// pipes for stdin, stdout and stderr, and the exit delivered by the reaper.
+type forkSpawner struct{}
+
+var _ Spawner = (*forkSpawner)(nil)
+
+func (*forkSpawner) acquire() func() { return theReaper.acquire() }
+
+// umaskMu serialises the brief umask switch around a fork that needs one (Go's ForkExec has
+// no umask attribute; the umask is process-wide).
+var umaskMu sync.Mutex
+
+// readBufSize is the size of one read from a child's pipe; buffers are pooled and held only
+// while data is being copied, so an idle child costs no buffer.
+const readBufSize = 64 << 10
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, readBufSize); return &b }}
+
+func (*forkSpawner) Spawn(cmd *Cmd) (Child, error) {
+	var parent, child []*os.File
+	closeAll := func(fs []*os.File) {
+		for _, f := range fs {
+			f.Close()
+		}
+	}
+	pipe := func() (r, w *os.File, err error) {
+		r, w, err = os.Pipe()
+		if err != nil {
+			closeAll(parent)
+			closeAll(child)
+		}
+		return
+	}
+	inR, inW, err := pipe()
+	if err != nil {
+		return nil, pipeErr(cmd, err)
+	}
+	parent, child = append(parent, inW), append(child, inR)
+	outR, outW, err := pipe()
+	if err != nil {
+		return nil, pipeErr(cmd, err)
+	}
+	parent, child = append(parent, outR), append(child, outW)
+	errW := outW
+	var errR *os.File
+	if !cmd.RedirectStderr {
+		if errR, errW, err = pipe(); err != nil {
+			return nil, pipeErr(cmd, err)
+		}
+		parent, child = append(parent, errR), append(child, errW)
+	}
+	attr := &syscall.ProcAttr{
+		Dir:   cmd.Dir,
+		Env:   cmd.Env,
+		Files: []uintptr{inR.Fd(), outW.Fd(), errW.Fd()},
+		Sys:   &syscall.SysProcAttr{Setpgid: true, Credential: cmd.Credential},
+	}
+	c := &forkChild{stdin: inW, done: make(chan ExitStatus, 1)}
+	streams := []*os.File{outR}
+	sinks := []io.Writer{cmd.Stdout}
+	if errR != nil {
+		streams, sinks = append(streams, errR), append(sinks, cmd.Stderr)
+	}
+	c.pending.Store(int32(len(streams) + 1))
+	c.streams = streams
+
+	if cmd.Umask != nil {
+		umaskMu.Lock()
+		old := syscall.Umask(int(*cmd.Umask))
+		defer func() { syscall.Umask(old); umaskMu.Unlock() }()
+	}
+	theReaper.mu.Lock()
+	pid, err := syscall.ForkExec(cmd.Path, cmd.Args, attr)
+	if err == nil {
+		c.pid = pid
+		theReaper.owners[pid] = c
+	}
+	theReaper.mu.Unlock()
+	closeAll(child)
+	if err != nil {
+		closeAll(parent)
+		if err == syscall.EAGAIN || err == syscall.ENOMEM {
+			return nil, fmt.Errorf("Too many processes in process table to spawn %s", pyRepr(cmd.Args[0]))
+		}
+		return failedChild(cmd, err), nil
+	}
+	for i, f := range streams {
+		go c.drain(f, sinks[i])
+	}
+	return c, nil
+}
+
+func pipeErr(cmd *Cmd, err error) error {
+	if errno, ok := err.(*os.SyscallError); ok && errno.Err == syscall.EMFILE {
+		return fmt.Errorf("too many open files to spawn %s", pyRepr(cmd.Args[0]))
+	}
+	return fmt.Errorf("unknown error making dispatchers for %s: %v", pyRepr(cmd.Args[0]), err)
+}
+
+// forkChild is a child started by forkSpawner.
+type forkChild struct {
+	pid     int
+	stdin   *os.File
+	streams []*os.File
+	done    chan ExitStatus
+	pending atomic.Int32 // open streams + 1 for the exit
+	reaped  atomic.Bool
+	status  ExitStatus
+}
+
+func (c *forkChild) Pid() int                { return c.pid }
+func (c *forkChild) Done() <-chan ExitStatus { return c.done }
+func (c *forkChild) Stdin() io.Writer        { return c.stdin }
+
+func (c *forkChild) Signal(sig syscall.Signal, group bool) error {
+	if c.reaped.Load() {
+		return nil
+	}
+	pid := c.pid
+	if group {
+		pid = -pid
+	}
+	err := syscall.Kill(pid, sig)
+	if err == syscall.ESRCH {
+		return nil
+	}
+	return err
+}
+
+// exited runs in the reaper: it records the status, makes the stream readers drain what is
+// left without waiting for EOF (a grandchild may hold the pipe open), and closes stdin.
+func (c *forkChild) exited(ws syscall.WaitStatus) {
+	c.status = FromWaitStatus(ws)
+	c.reaped.Store(true)
+	past := time.Unix(1, 0)
+	for _, f := range c.streams {
+		f.SetReadDeadline(past)
+	}
+	c.stdin.Close()
+	c.finishOne()
+}
+
+func (c *forkChild) finishOne() {
+	if c.pending.Add(-1) == 0 {
+		c.done <- c.status
+	}
+}
+
+// drain copies one output pipe to w until EOF, or until the child was reaped and what the pipe
+// holds has been read.
+func (c *forkChild) drain(f *os.File, w io.Writer) {
+	defer c.finishOne()
+	defer f.Close()
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return
+	}
+	for {
+		var buf *[]byte
+		var n int
+		var rerr error
+		err := rc.Read(func(fd uintptr) bool {
+			if buf == nil {
+				buf = bufPool.Get().(*[]byte)
+			}
+			for {
+				n, rerr = syscall.Read(int(fd), *buf)
+				if rerr != syscall.EINTR {
+					break
+				}
+			}
+			if rerr == syscall.EAGAIN {
+				bufPool.Put(buf)
+				buf = nil
+				return false
+			}
+			return true
+		})
+		if err != nil { // the deadline set by exited: read what is left, then stop
+			if buf != nil {
+				bufPool.Put(buf)
+			}
+			rc.Control(func(fd uintptr) {
+				b := bufPool.Get().(*[]byte)
+				defer bufPool.Put(b)
+				for {
+					n, err := syscall.Read(int(fd), *b)
+					if err == syscall.EINTR {
+						continue
+					}
+					if n <= 0 {
+						return
+					}
+					w.Write((*b)[:n])
+				}
+			})
+			return
+		}
+		if n > 0 {
+			w.Write((*buf)[:n])
+		}
+		bufPool.Put(buf)
+		if n <= 0 || rerr != nil {
+			return
+		}
+	}
+}
+
+// failedChild stands for a fork whose child could not chdir, switch user or exec. supervisord's
+// child writes why to its stderr and exits 127, which the parent sees as a quick exit; this
+// gives the engine the same: the message in the stderr log and an exit with status 127.
+func failedChild(cmd *Cmd, err error) Child {
+	what := fmt.Sprintf("couldn't exec %s: %s", cmd.Args[0], errnoName(err))
+	if cmd.Dir != "" {
+		if _, serr := os.Stat(cmd.Dir); serr != nil {
+			what = fmt.Sprintf("couldn't chdir to %s: %s", cmd.Dir, errnoName(err))
+		}
+	}
+	w := cmd.Stderr
+	if cmd.RedirectStderr {
+		w = cmd.Stdout
+	}
+	w.Write([]byte("supervisor: " + what + "\nsupervisor: child process was not spawned\n"))
+	c := &failedFork{done: make(chan ExitStatus, 1)}
+	c.done <- Exit(127)
+	return c
+}
+
+type failedFork struct{ done chan ExitStatus }
+
+func (c *failedFork) Pid() int                                { return 0 }
+func (c *failedFork) Done() <-chan ExitStatus                 { return c.done }
+func (c *failedFork) Stdin() io.Writer                        { return nil }
+func (c *failedFork) Signal(sig syscall.Signal, g bool) error { return nil }
+
+var errnoNames = map[syscall.Errno]string{
+	syscall.ENOENT: "ENOENT", syscall.EACCES: "EACCES", syscall.ENOTDIR: "ENOTDIR",
+	syscall.EPERM: "EPERM", syscall.ENOEXEC: "ENOEXEC", syscall.ELOOP: "ELOOP",
+	syscall.ENAMETOOLONG: "ENAMETOOLONG", syscall.E2BIG: "E2BIG", syscall.ETXTBSY: "ETXTBSY",
+	syscall.EINVAL: "EINVAL", syscall.EIO: "EIO", syscall.EISDIR: "EISDIR",
+}
+
+func errnoName(err error) string {
+	if e, ok := err.(syscall.Errno); ok {
+		if n, ok := errnoNames[e]; ok {
+			return n
+		}
+		return fmt.Sprint(int(e))
+	}
+	return err.Error()
+}

@@ -1,0 +1,188 @@
+package supervise
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/hashicorp/go-multierror"
+	"github.com/supervisord-lite/supervisord-lite/logrotate"
+)
+
+// TailBytes is how many of the last bytes of each output stream a process keeps for
+// LastOutput (a fixed buffer, whatever the child writes).
+const TailBytes = 1024
+
+// output is where one process's stdout and stderr go. Its writers are created when the
+// program is added and live as long as the program; the drain goroutines of each spawn write
+// into them.
+type output struct {
+	stdoutPath, stderrPath string // "" for NONE
+	stdout, stderr         *capture
+}
+
+// capture receives one stream: it writes to the log file (or nowhere), keeps the last
+// TailBytes and, if asked, publishes the chunk as an EventLog. The mutex guards the tail ring.
+type capture struct {
+	sv      *Supervisor
+	group   string
+	name    string
+	channel string // "stdout" or "stderr"
+	file    *logrotate.Writer
+	events  bool
+
+	mu   sync.Mutex
+	ring [TailBytes]byte
+	n    int64 // total bytes seen
+}
+
+func (c *capture) Write(p []byte) (int, error) {
+	if c.file != nil {
+		c.file.Write(p) // never fails: disk errors are counted and reported via OnError
+	}
+	c.mu.Lock()
+	q := p
+	if len(q) > TailBytes {
+		c.n += int64(len(q) - TailBytes)
+		q = q[len(q)-TailBytes:]
+	}
+	for len(q) > 0 {
+		off := int(c.n % TailBytes)
+		k := copy(c.ring[off:], q)
+		q = q[k:]
+		c.n += int64(k)
+	}
+	c.mu.Unlock()
+	if c.events {
+		c.sv.hub.publish(Event{Kind: EventLog, Time: c.sv.clock.Now(), Group: c.group, Name: c.name,
+			Channel: c.channel, Data: append([]byte(nil), p...)})
+	}
+	return len(p), nil
+}
+
+// last returns a copy of the last bytes written (at most TailBytes).
+func (c *capture) last() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n <= TailBytes {
+		return append([]byte(nil), c.ring[:c.n]...)
+	}
+	off := int(c.n % TailBytes)
+	out := make([]byte, 0, TailBytes)
+	out = append(out, c.ring[off:]...)
+	return append(out, c.ring[:off]...)
+}
+
+// newOutput opens (lazily) the log writers of prog; AUTO names a fresh file in the child log
+// directory as supervisord's mkstemp does.
+func (s *Supervisor) newOutput(group string, prog Program) (*output, error) {
+	o := &output{}
+	var err error
+	o.stdout, o.stdoutPath, err = s.newCapture(group, prog, "stdout", prog.Stdout)
+	if err != nil {
+		return nil, err
+	}
+	if prog.RedirectStderr {
+		o.stderr = o.stdout
+		return o, nil
+	}
+	o.stderr, o.stderrPath, err = s.newCapture(group, prog, "stderr", prog.Stderr)
+	if err != nil {
+		o.close()
+		return nil, err
+	}
+	return o, nil
+}
+
+func (s *Supervisor) newCapture(group string, prog Program, channel string, l Log) (*capture, string, error) {
+	c := &capture{sv: s, group: group, name: prog.Name, channel: channel, events: l.Events}
+	path := l.Path
+	switch path {
+	case LogNone:
+		return c, "", nil
+	case "", LogAuto:
+		var err error
+		if path, err = autoLogName(s.childLogDir, prog.Name, channel, s.identifier); err != nil {
+			return nil, "", err
+		}
+	}
+	c.file = &logrotate.Writer{Filename: path, MaxBytes: l.MaxBytes, Backups: l.Backups,
+		OnError: func(err error) {
+			s.log(slog.LevelError, "%s log of %s: %v", channel, prog.Name, err)
+		}}
+	return c, path, nil
+}
+
+// autoLogName creates <dir>/<name>-<channel>---<identifier>-<8 random chars>.log exclusively
+// (supervisord's get_autochildlog_name, which uses mkstemp) and returns its path.
+func autoLogName(dir, name, channel, identifier string) (string, error) {
+	const letters = "abcdefghijklmnopqrstuvwxyz0123456789_"
+	for try := 0; try < 100; try++ {
+		var b [8]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return "", err
+		}
+		for i := range b {
+			b[i] = letters[int(b[i])%len(letters)]
+		}
+		path := filepath.Join(dir, fmt.Sprintf("%s-%s---%s-%s.log", name, channel, identifier, b[:]))
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, os.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("AUTO %s log of %s: %w", channel, name, err)
+		}
+		f.Close()
+		return path, nil
+	}
+	return "", fmt.Errorf("AUTO %s log of %s: no free name in %s", channel, name, dir)
+}
+
+func (o *output) files() []*logrotate.Writer {
+	var ws []*logrotate.Writer
+	if o.stdout != nil && o.stdout.file != nil {
+		ws = append(ws, o.stdout.file)
+	}
+	if o.stderr != nil && o.stderr != o.stdout && o.stderr.file != nil {
+		ws = append(ws, o.stderr.file)
+	}
+	return ws
+}
+
+func (o *output) close() error {
+	var errs *multierror.Error
+	for _, w := range o.files() {
+		if err := w.Close(); err != nil {
+			errs = multierror.Append(errs, err)
+		}
+	}
+	return errs.ErrorOrNil()
+}
+
+func (o *output) reopen() error {
+	var errs *multierror.Error
+	for _, w := range o.files() {
+		if err := w.Reopen(); err != nil {
+			errs = multierror.Append(errs, err)
+		}
+	}
+	return errs.ErrorOrNil()
+}
+
+func (o *output) clear() error {
+	var errs *multierror.Error
+	for _, w := range o.files() {
+		if err := w.Clear(); err != nil {
+			errs = multierror.Append(errs, err)
+		}
+	}
+	return errs.ErrorOrNil()
+}
+
+var _ io.Writer = (*capture)(nil)

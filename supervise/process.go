@@ -1,0 +1,507 @@
+package supervise
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// process is one supervised process instance. Its state lives in the goroutine running run();
+// everything else talks to it through cmds and reads the immutable snapshot it publishes.
+type process struct {
+	sv    *Supervisor
+	group string
+	prog  Program // with defaults applied
+	out   *output // where its stdout and stderr go
+
+	cmds chan procCmd
+	done chan struct{} // closed when run returns
+	snap atomic.Pointer[snapshot]
+
+	// Owned by the run goroutine only.
+	st     procState
+	queued []Event // state events of the current step, published once the step is complete
+}
+
+type procState struct {
+	state      State
+	laststart  time.Time
+	laststop   time.Time
+	backoff    int       // supervisord's `backoff`: consecutive failed starts
+	delay      time.Time // backoff deadline (BACKOFF) or SIGKILL deadline (STOPPING)
+	spawnerr   string
+	exitstatus int
+	killing    bool
+	shutting   bool // supervisord's mood <= RESTARTING: spawn nothing more
+	child      Child
+	pid        int
+	spawns     uint64
+	timer      Timer
+	timerAt    time.Time
+}
+
+// snapshot is what readers see of a process; it is replaced, never mutated, and changed is
+// closed when a newer snapshot is published.
+type snapshot struct {
+	info    ProcessInfo
+	spawns  uint64
+	changed chan struct{}
+}
+
+type cmdKind int
+
+const (
+	cmdStart     cmdKind = iota // startProcess
+	cmdAutostart                // autostart of a never-started process
+	cmdStop                     // stopProcess
+	cmdStopAll                  // a group's stop_all at shutdown: BACKOFF -> FATAL, others stop
+	cmdSignal                   // signalProcess
+	cmdShutdown                 // no more spawns (supervisord's mood SHUTDOWN)
+	cmdStdin                    // hand out the stdin writer
+	cmdQuit                     // end the goroutine
+)
+
+type procCmd struct {
+	kind  cmdKind
+	sig   syscall.Signal
+	reply chan procReply
+}
+
+type procReply struct {
+	err    error
+	spawns uint64
+	stdin  io.Writer
+}
+
+func newProcess(sv *Supervisor, group string, prog Program, out *output) *process {
+	p := &process{sv: sv, group: group, prog: prog, out: out, cmds: make(chan procCmd), done: make(chan struct{})}
+	p.snap.Store(&snapshot{info: p.info(), changed: make(chan struct{})})
+	return p
+}
+
+// call sends c to the process goroutine and waits for the reply.
+func (p *process) call(ctx context.Context, c procCmd) (procReply, error) {
+	c.reply = make(chan procReply, 1)
+	select {
+	case p.cmds <- c:
+	case <-p.done:
+		return procReply{}, ErrShutdown
+	case <-ctx.Done():
+		return procReply{}, ctx.Err()
+	}
+	select {
+	case r := <-c.reply:
+		return r, nil
+	case <-p.done:
+		return procReply{}, ErrShutdown
+	}
+}
+
+func (p *process) run() {
+	defer close(p.done)
+	for {
+		var tc <-chan time.Time
+		if p.st.timer != nil {
+			tc = p.st.timer.C()
+		}
+		var dc <-chan ExitStatus
+		if p.st.child != nil {
+			dc = p.st.child.Done()
+		}
+		select {
+		case c := <-p.cmds:
+			r := p.handle(c)
+			p.settle()
+			c.reply <- r
+			if c.kind == cmdQuit {
+				p.stopTimer()
+				return
+			}
+		case <-tc:
+			p.st.timer, p.st.timerAt = nil, time.Time{}
+			p.settle()
+		case es := <-dc:
+			p.finish(es)
+			p.settle()
+		}
+	}
+}
+
+func (p *process) handle(c procCmd) procReply {
+	st := &p.st
+	switch c.kind {
+	case cmdStart:
+		if _, _, err := p.resolve(); err != nil {
+			var se *spawnError
+			if errors.As(err, &se) && se.notFound {
+				return procReply{err: ErrNoFile, stdin: nil}.detail(err.Error())
+			}
+			return procReply{err: ErrNotExecutable}.detail(err.Error())
+		}
+		if st.state.IsRunning() {
+			return procReply{err: ErrAlreadyStarted}
+		}
+		if st.state == Unknown {
+			return procReply{err: ErrFailed}.detail(p.prog.Name + " is in an unknown process state")
+		}
+		if st.shutting {
+			return procReply{err: ErrShutdown}
+		}
+		p.spawn()
+		if st.spawnerr != "" {
+			return procReply{err: ErrSpawn}.detail(st.spawnerr)
+		}
+		return procReply{spawns: st.spawns}
+	case cmdAutostart:
+		if !st.shutting && st.state == Stopped && st.laststart.IsZero() && p.prog.AutoStart.Or(true) {
+			p.spawn()
+		}
+	case cmdStop:
+		if !st.state.IsRunning() {
+			return procReply{err: ErrNotRunning}
+		}
+		if msg := p.kill(p.prog.StopSignal); msg != "" {
+			return procReply{err: ErrFailed}.detail(msg)
+		}
+	case cmdStopAll:
+		switch st.state {
+		case Running, Starting:
+			p.kill(p.prog.StopSignal)
+		case Backoff:
+			p.giveUp()
+		}
+	case cmdSignal:
+		if !st.state.IsSignallable() {
+			return procReply{err: ErrNotRunning}
+		}
+		if msg := p.signal(c.sig); msg != "" {
+			return procReply{err: ErrFailed}.detail(msg)
+		}
+	case cmdShutdown:
+		st.shutting = true
+	case cmdStdin:
+		if st.child == nil || st.killing {
+			return procReply{err: ErrNotRunning}
+		}
+		return procReply{stdin: st.child.Stdin()}
+	}
+	return procReply{}
+}
+
+// detail wraps r.err with a supervisord message (the fault text).
+func (r procReply) detail(msg string) procReply {
+	r.err = &detailError{err: r.err, msg: msg}
+	return r
+}
+
+type detailError struct {
+	err error
+	msg string
+}
+
+func (e *detailError) Error() string { return e.err.Error() + ": " + e.msg }
+func (e *detailError) Unwrap() error { return e.err }
+
+func (p *process) log(level slog.Level, format string, args ...any) {
+	p.sv.log(level, format, args...)
+}
+
+// setState changes the state and publishes the event (supervisord's change_state).
+func (p *process) setState(to State, expected bool) {
+	st := &p.st
+	from := st.state
+	if from == to {
+		return
+	}
+	st.state = to
+	now := p.sv.clock.Now()
+	if to == Backoff {
+		st.backoff++
+		st.delay = now.Add(time.Duration(st.backoff) * time.Second)
+	}
+	p.queued = append(p.queued, Event{Kind: EventState, Time: now, Group: p.group, Name: p.prog.Name,
+		From: from, To: to, Pid: st.pid, Tries: st.backoff, Expected: expected})
+}
+
+func (p *process) spawn() {
+	st := &p.st
+	if st.child != nil {
+		p.log(slog.LevelWarn, "process '%s' already running", p.prog.Name)
+		return
+	}
+	st.killing = false
+	st.spawnerr = ""
+	st.exitstatus = 0
+	st.laststart = p.sv.clock.Now()
+	st.spawns++
+	p.setState(Starting, true)
+
+	path, argv, err := p.resolve()
+	if err == nil {
+		var cmd *Cmd
+		if cmd, err = p.command(path, argv); err == nil {
+			var child Child
+			if child, err = p.sv.spawner.Spawn(cmd); err == nil {
+				st.child, st.pid = child, child.Pid()
+				p.log(slog.LevelInfo, "spawned: '%s' with pid %d", p.prog.Name, st.pid)
+				if p.prog.StartSecs == 0 {
+					// Crash protection off: RUNNING as soon as any time has passed.
+					st.backoff, st.delay = 0, time.Time{}
+					p.setState(Running, true)
+					p.log(slog.LevelInfo, "success: %s entered RUNNING state, process has stayed up for > than 0 seconds (startsecs)", p.prog.Name)
+				}
+				return
+			}
+		}
+	}
+	st.spawnerr = err.Error()
+	p.log(slog.LevelInfo, "spawnerr: %s", st.spawnerr)
+	p.setState(Backoff, true)
+}
+
+// kill is supervisord's Subprocess.kill: it returns "" when the signal was sent (or the
+// process was in BACKOFF), else a message.
+func (p *process) kill(sig syscall.Signal) string {
+	st := &p.st
+	name := p.prog.Name
+	if st.state == Backoff {
+		p.log(slog.LevelDebug, "Attempted to kill %s, which is in BACKOFF state.", name)
+		p.setState(Stopped, true)
+		return ""
+	}
+	if st.child == nil {
+		msg := fmt.Sprintf("attempted to kill %s with sig %s but it wasn't running", name, SignalName(sig))
+		p.log(slog.LevelDebug, "%s", msg)
+		return msg
+	}
+	group := p.prog.StopAsGroup
+	if st.state == Stopping {
+		group = p.prog.KillAsGroup.Or(p.prog.StopAsGroup)
+	}
+	asGroup := ""
+	if group {
+		asGroup = "process group "
+	}
+	p.log(slog.LevelDebug, "killing %s (pid %d) %swith signal %s", name, st.pid, asGroup, SignalName(sig))
+	st.killing = true
+	st.delay = p.sv.clock.Now().Add(p.prog.StopWait)
+	p.setState(Stopping, true)
+	if err := st.child.Signal(sig, group); err != nil && !errors.Is(err, syscall.ESRCH) {
+		msg := fmt.Sprintf("unknown problem killing %s (%d):%v", name, st.pid, err)
+		p.log(LevelCritical, "%s", msg)
+		p.setState(Unknown, true)
+		st.killing = false
+		st.delay = time.Time{}
+		return msg
+	}
+	return ""
+}
+
+func (p *process) signal(sig syscall.Signal) string {
+	st := &p.st
+	name := p.prog.Name
+	if st.child == nil {
+		msg := fmt.Sprintf("attempted to send %s sig %s but it wasn't running", name, SignalName(sig))
+		p.log(slog.LevelDebug, "%s", msg)
+		return msg
+	}
+	p.log(slog.LevelDebug, "sending %s (pid %d) sig %s", name, st.pid, SignalName(sig))
+	if err := st.child.Signal(sig, false); err != nil && !errors.Is(err, syscall.ESRCH) {
+		msg := fmt.Sprintf("unknown problem sending sig %s (%d):%v", name, st.pid, err)
+		p.log(LevelCritical, "%s", msg)
+		p.setState(Unknown, true)
+		return msg
+	}
+	return ""
+}
+
+func (p *process) giveUp() {
+	st := &p.st
+	st.delay = time.Time{}
+	st.backoff = 0
+	p.setState(Fatal, true)
+}
+
+// finish handles the exit of the current child (supervisord's Subprocess.finish).
+func (p *process) finish(es ExitStatus) {
+	st := &p.st
+	now := p.sv.clock.Now()
+	st.laststop = now
+	name := p.prog.Name
+	tooQuickly := now.Sub(st.laststart) < p.prog.StartSecs
+	expected := false
+	for _, c := range p.prog.ExitCodes {
+		if c == es.Code {
+			expected = true
+		}
+	}
+	switch {
+	case st.killing:
+		st.killing = false
+		st.delay = time.Time{}
+		st.exitstatus = es.Code
+		p.setState(Stopped, true)
+		level := slog.LevelWarn
+		if expected {
+			level = slog.LevelInfo
+		}
+		p.log(level, "stopped: %s (%s)", name, es)
+	case tooQuickly && st.state == Starting:
+		st.exitstatus = 0
+		st.spawnerr = "Exited too quickly (process log may have details)"
+		p.setState(Backoff, false)
+		p.log(slog.LevelWarn, "exited: %s (%s; not expected)", name, es)
+	default:
+		st.delay = time.Time{}
+		st.backoff = 0
+		st.exitstatus = es.Code
+		if st.state == Starting {
+			p.setState(Running, true)
+		}
+		if expected {
+			p.setState(Exited, true)
+			p.log(slog.LevelInfo, "exited: %s (%s; expected)", name, es)
+		} else {
+			st.spawnerr = fmt.Sprintf("Bad exit code %d", es.Code)
+			p.setState(Exited, false)
+			p.log(slog.LevelWarn, "exited: %s (%s; not expected)", name, es)
+		}
+	}
+	st.child, st.pid = nil, 0
+}
+
+// transition is supervisord's Subprocess.transition, run after every event instead of on a
+// 1 s poll; it also arms the one timer the current state needs.
+func (p *process) transition() {
+	st := &p.st
+	now := p.sv.clock.Now()
+	if !st.shutting {
+		switch st.state {
+		case Exited:
+			restart := false
+			switch p.prog.AutoRestart {
+			case RestartAlways:
+				restart = true
+			case RestartUnexpected:
+				restart = true
+				for _, c := range p.prog.ExitCodes {
+					if c == st.exitstatus {
+						restart = false
+					}
+				}
+			}
+			if restart {
+				p.spawn()
+			}
+		case Backoff:
+			if st.backoff <= p.prog.StartRetries && !now.Before(st.delay) {
+				p.spawn()
+			}
+		}
+	}
+	switch st.state {
+	case Starting:
+		if st.child != nil && now.Sub(st.laststart) > p.prog.StartSecs {
+			st.delay, st.backoff = time.Time{}, 0
+			p.setState(Running, true)
+			p.log(slog.LevelInfo, "success: %s entered RUNNING state, process has stayed up for > than %s seconds (startsecs)",
+				p.prog.Name, pySeconds(p.prog.StartSecs))
+		}
+	case Backoff:
+		if st.backoff > p.prog.StartRetries {
+			p.giveUp()
+			p.log(slog.LevelInfo, "gave up: %s entered FATAL state, too many start retries too quickly", p.prog.Name)
+		}
+	case Stopping:
+		if !now.Before(st.delay) && st.child != nil {
+			p.log(slog.LevelWarn, "killing '%s' (%d) with SIGKILL", p.prog.Name, st.pid)
+			p.kill(syscall.SIGKILL)
+			// Re-sent every StopWait until it dies; never in a tight loop when StopWait is 0.
+			if p.prog.StopWait < time.Second {
+				st.delay = now.Add(time.Second)
+			}
+		}
+	}
+	p.armTimer(now)
+}
+
+// armTimer keeps exactly the timer the state needs, and none when nothing is due.
+func (p *process) armTimer(now time.Time) {
+	st := &p.st
+	var at time.Time
+	switch st.state {
+	case Starting:
+		if st.child != nil {
+			at = st.laststart.Add(p.prog.StartSecs + time.Nanosecond) // strictly longer than startsecs
+		}
+	case Backoff:
+		if !st.shutting && st.backoff <= p.prog.StartRetries {
+			at = st.delay
+		}
+	case Stopping:
+		if st.child != nil {
+			at = st.delay
+		}
+	}
+	if at.Equal(st.timerAt) && (st.timer != nil) == !at.IsZero() {
+		return
+	}
+	p.stopTimer()
+	if !at.IsZero() {
+		st.timer = p.sv.clock.NewTimer(at.Sub(now))
+		st.timerAt = at
+	}
+}
+
+func (p *process) stopTimer() {
+	if p.st.timer != nil {
+		p.st.timer.Stop()
+		p.st.timer, p.st.timerAt = nil, time.Time{}
+	}
+}
+
+// info returns the process's status as of its own state (Now unset).
+func (p *process) info() ProcessInfo {
+	st := &p.st
+	return ProcessInfo{
+		Name: p.prog.Name, Group: p.group,
+		Start: st.laststart, Stop: st.laststop,
+		State: st.state, SpawnErr: st.spawnerr, ExitStatus: st.exitstatus, Pid: st.pid,
+		StdoutLogfile: p.out.stdoutPath, StderrLogfile: p.out.stderrPath,
+	}
+}
+
+// settle ends one step of the state machine: supervisord's transition, the new snapshot, then
+// the step's events, so that a subscriber that sees an event also sees its state in Status.
+func (p *process) settle() {
+	p.transition()
+	p.publish()
+	for _, e := range p.queued {
+		p.sv.hub.publish(e)
+	}
+	p.queued = p.queued[:0]
+}
+
+// publish replaces the snapshot when anything readers can see changed.
+func (p *process) publish() {
+	old := p.snap.Load()
+	info := p.info()
+	if info == old.info && p.st.spawns == old.spawns {
+		return
+	}
+	p.snap.Store(&snapshot{info: info, spawns: p.st.spawns, changed: make(chan struct{})})
+	close(old.changed)
+}
+
+// pySeconds prints a duration as Python prints supervisord's startsecs (an int): "1", "0".
+func pySeconds(d time.Duration) string {
+	if d%time.Second == 0 {
+		return fmt.Sprint(int64(d / time.Second))
+	}
+	return fmt.Sprint(d.Seconds())
+}

@@ -1,0 +1,142 @@
+package supervise
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"syscall"
+)
+
+// Spawner starts child processes. The zero Options use the real one (fork/exec with one
+// process-wide SIGCHLD reaper); tests inject a fake to drive crash loops without processes.
+type Spawner interface {
+	// Spawn starts cmd. An error means no process was started; the engine records it as the
+	// spawnerr and goes to BACKOFF, as supervisord does for a failed fork.
+	Spawn(cmd *Cmd) (Child, error)
+}
+
+// Cmd is what the engine asks a Spawner to start. The engine has already resolved Path and
+// checked it exists and is executable.
+type Cmd struct {
+	Path string   // the executable
+	Args []string // argv, Args[0] included
+	Env  []string // the complete environment, "KEY=VALUE"
+	Dir  string   // working directory; "" = the supervisor's
+	// Credential switches user (uid, gid, supplementary groups); nil = do not switch.
+	Credential *syscall.Credential
+	// Umask is the child's umask; nil = inherit.
+	Umask *os.FileMode
+	// Stdout and Stderr receive the child's output as it arrives; never nil. When
+	// RedirectStderr is set the child's stderr is its stdout and Stderr is unused.
+	Stdout, Stderr io.Writer
+	RedirectStderr bool
+}
+
+// Child is a started process.
+type Child interface {
+	// Pid is the process id (the leader of its own process group).
+	Pid() int
+	// Signal sends sig to the process, or to its whole process group when group is set.
+	// A process that is already gone is not an error (the exit arrives through Done).
+	Signal(sig syscall.Signal, group bool) error
+	// Done delivers the exit status once, after the process was reaped and its output drained.
+	Done() <-chan ExitStatus
+	// Stdin is the write end of the child's stdin, or nil if it has none.
+	Stdin() io.Writer
+}
+
+// ExitStatus is how a process ended (supervisord's decode_wait_status).
+type ExitStatus struct {
+	// Code is the exit code, or -1 when the process was killed by a signal.
+	Code int
+	// Signal is the signal that killed it; 0 for a normal exit.
+	Signal syscall.Signal
+	// CoreDump reports a core dump with the signal.
+	CoreDump bool
+}
+
+// Exit returns the status of a normal exit with code.
+func Exit(code int) ExitStatus { return ExitStatus{Code: code} }
+
+// Killed returns the status of a death by sig.
+func Killed(sig syscall.Signal) ExitStatus { return ExitStatus{Code: -1, Signal: sig} }
+
+// FromWaitStatus converts a wait(2) status.
+func FromWaitStatus(ws syscall.WaitStatus) ExitStatus {
+	switch {
+	case ws.Exited():
+		return ExitStatus{Code: ws.ExitStatus()}
+	case ws.Signaled():
+		return ExitStatus{Code: -1, Signal: ws.Signal(), CoreDump: ws.CoreDump()}
+	}
+	return ExitStatus{Code: -1}
+}
+
+// String is supervisord's message: "exit status 1", "terminated by SIGKILL",
+// "terminated by SIGSEGV (core dumped)".
+func (e ExitStatus) String() string {
+	if e.Signal == 0 {
+		if e.Code < 0 {
+			return "unknown termination cause"
+		}
+		return fmt.Sprintf("exit status %d", e.Code)
+	}
+	s := "terminated by " + SignalName(e.Signal)
+	if e.CoreDump {
+		s += " (core dumped)"
+	}
+	return s
+}
+
+var signalNames = map[syscall.Signal]string{
+	syscall.SIGHUP: "SIGHUP", syscall.SIGINT: "SIGINT", syscall.SIGQUIT: "SIGQUIT",
+	syscall.SIGILL: "SIGILL", syscall.SIGTRAP: "SIGTRAP", syscall.SIGABRT: "SIGABRT",
+	syscall.SIGBUS: "SIGBUS", syscall.SIGFPE: "SIGFPE", syscall.SIGKILL: "SIGKILL",
+	syscall.SIGUSR1: "SIGUSR1", syscall.SIGSEGV: "SIGSEGV", syscall.SIGUSR2: "SIGUSR2",
+	syscall.SIGPIPE: "SIGPIPE", syscall.SIGALRM: "SIGALRM", syscall.SIGTERM: "SIGTERM",
+	syscall.SIGCHLD: "SIGCHLD", syscall.SIGCONT: "SIGCONT", syscall.SIGSTOP: "SIGSTOP",
+	syscall.SIGTSTP: "SIGTSTP", syscall.SIGTTIN: "SIGTTIN", syscall.SIGTTOU: "SIGTTOU",
+	syscall.SIGURG: "SIGURG", syscall.SIGXCPU: "SIGXCPU", syscall.SIGXFSZ: "SIGXFSZ",
+	syscall.SIGVTALRM: "SIGVTALRM", syscall.SIGPROF: "SIGPROF", syscall.SIGWINCH: "SIGWINCH",
+	syscall.SIGIO: "SIGIO", syscall.SIGSYS: "SIGSYS",
+}
+
+// SignalName returns supervisord's name of sig ("SIGTERM"), or "signal N" for one it has no
+// name for.
+func SignalName(sig syscall.Signal) string {
+	if n, ok := signalNames[sig]; ok {
+		return n
+	}
+	return fmt.Sprintf("signal %d", int(sig))
+}
+
+// ParseSignal accepts a signal as supervisord's signal_number does: a number ("15") or a name
+// with or without the SIG prefix, in any case ("TERM", "sigterm"). Unknown names wrap
+// ErrBadSignal.
+func ParseSignal(s string) (syscall.Signal, error) {
+	var n int
+	if _, err := fmt.Sscanf(s, "%d", &n); err == nil && fmt.Sprint(n) == s {
+		if n <= 0 || n > 64 {
+			return 0, fmt.Errorf("%w: %s", ErrBadSignal, s)
+		}
+		return syscall.Signal(n), nil
+	}
+	up := make([]byte, 0, len(s)+3)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		up = append(up, c)
+	}
+	name := string(up)
+	if len(name) < 3 || name[:3] != "SIG" {
+		name = "SIG" + name
+	}
+	for sig, n := range signalNames {
+		if n == name {
+			return sig, nil
+		}
+	}
+	return 0, fmt.Errorf("%w: %s", ErrBadSignal, s)
+}
