@@ -1,0 +1,78 @@
+package proctree
+
+import (
+	"os"
+	"os/exec"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv("PROCTREE_HELPER") == "tree" {
+		// Child: start two grandchildren in our own process group, print nothing, wait.
+		for i := 0; i < 2; i++ {
+			cmd := exec.Command(os.Args[0])
+			cmd.Env = append(os.Environ(), "PROCTREE_HELPER=leaf")
+			if err := cmd.Start(); err != nil {
+				os.Exit(2)
+			}
+		}
+		time.Sleep(time.Hour)
+	}
+	if os.Getenv("PROCTREE_HELPER") == "leaf" {
+		time.Sleep(time.Hour)
+	}
+	goleak.VerifyTestMain(m)
+}
+
+// A real tree: the test binary starts a child (its own process group) that starts two
+// grandchildren; Descendants and GroupMembers see them, KillGroup ends them all.
+func TestTreeDescendantsGroupAndKill(t *testing.T) {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "PROCTREE_HELPER=tree")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	require.NoError(t, cmd.Start())
+	pid := cmd.Process.Pid
+	defer KillGroup(pid, syscall.SIGKILL)
+	var desc []int
+	deadline := time.Now().Add(10 * time.Second)
+	for len(desc) < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+		var err error
+		desc, err = Descendants(pid)
+		require.NoError(t, err)
+	}
+	require.Len(t, desc, 2, "two grandchildren")
+	members, err := GroupMembers(pid)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, append([]int{pid}, desc...), members)
+	ids := []ID{}
+	for _, p := range members {
+		id, err := Identify(p)
+		require.NoError(t, err)
+		assert.True(t, id.Alive())
+		ids = append(ids, id)
+	}
+	forged := ids[0]
+	forged.CreateTime--
+	assert.False(t, forged.Alive(), "another start time is another process")
+
+	require.NoError(t, KillGroup(pid, syscall.SIGKILL))
+	_ = cmd.Wait()
+	for _, id := range ids[1:] {
+		for i := 0; i < 500 && id.Alive(); i++ {
+			time.Sleep(10 * time.Millisecond)
+		}
+		assert.False(t, id.Alive(), "pid %d survived", id.Pid)
+	}
+	assert.Error(t, KillGroup(1, syscall.SIGTERM), "never signals group 1")
+	_, err = Identify(1 << 30)
+	assert.Error(t, err)
+	assert.False(t, ID{Pid: 1 << 30}.Alive())
+	assert.NoError(t, KillTree(1<<22+int(time.Now().UnixNano()%1000), syscall.Signal(0)))
+}
