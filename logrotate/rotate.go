@@ -33,6 +33,9 @@ func (w *Writer) rollover() error {
 	} else {
 		flag = os.O_TRUNC
 	}
+	if shifted && w.rotated != nil {
+		w.rotated(w.backupName(1, false))
+	}
 	if w.MaxAge > 0 {
 		err = appendErr(err, w.removeOld())
 	}

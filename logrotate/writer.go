@@ -65,6 +65,9 @@ type Writer struct {
 
 	// openFile opens Filename; nil means os.OpenFile. Tests inject failures through it.
 	openFile func(name string, flag int, perm os.FileMode) (logFile, error)
+	// rotated, when not nil, is called under the lock after Filename became Filename.1 (tests
+	// collect every rotated file through it).
+	rotated func(backup string)
 }
 
 var _ io.WriteCloser = (*Writer)(nil)
