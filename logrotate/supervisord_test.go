@@ -1,0 +1,173 @@
+package logrotate
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
+)
+
+// childScript writes chunks of the sizes given in argv (one write(2) each, paced so that
+// supervisord reads each one separately), then creates the done file and sleeps.
+const childScript = `import os, sys, time
+done = sys.argv[1]
+for i, n in enumerate(sys.argv[2:]):
+    n = int(n)
+    head = ("chunk%02d-" % (i + 1)).encode()
+    data = (head + b"x" * n)[:max(n - 1, 0)] + b"\n" if n > 0 else b""
+    os.write(1, data)
+    time.sleep(0.15)
+open(done, "w").close()
+time.sleep(1000)
+`
+
+// rotationCase is one program run under the real supervisord and through our Writer.
+type rotationCase struct {
+	name     string
+	maxBytes string // supervisord's syntax
+	max      int64
+	backups  int
+	writes   []int
+}
+
+var supervisordCases = []rotationCase{
+	{"probel", "1KB", 1024, 2, []int{300, 300, 300, 300, 300, 300, 300, 300, 300, 300}},
+	{"probek", "1KB", 1024, 2, []int{5271}},
+	{"nobackups", "1KB", 1024, 0, []int{300, 300, 300, 300, 300}},
+	{"norotate", "0", 0, 2, []int{300, 300, 300, 300, 300}},
+	{"boundary", "1000", 1000, 3, []int{999, 1, 1, 500, 499, 2000, 1, 1000, 3}},
+	{"onebackup", "1KB", 1024, 1, []int{250, 250, 250, 250, 250, 250, 250, 250, 250, 250, 250, 250}},
+	{"dropoldest", "700", 700, 2, []int{400, 400, 400, 400, 400, 400, 400, 400}},
+}
+
+// The real supervisord 4.2.5 and our Writer, given the same writes, leave the same files with the
+// same bytes.
+func TestDifferentialAgainstSupervisord(t *testing.T) {
+	testenv.Short(t)
+	sv := testenv.LookPath(t, "supervisord", "supervisor")
+	python := testenv.LookPath(t, "python3", "python3")
+	dir := t.TempDir()
+	script := filepath.Join(dir, "child.py")
+	require.NoError(t, os.WriteFile(script, []byte(childScript), 0o644))
+
+	var conf strings.Builder
+	fmt.Fprintf(&conf, `[unix_http_server]
+file=%[1]s/sv.sock
+
+[supervisord]
+nodaemon=true
+logfile=%[1]s/supervisord.log
+pidfile=%[1]s/supervisord.pid
+childlogdir=%[1]s
+identifier=lrtest
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+`, dir)
+	for _, c := range supervisordCases {
+		require.NoError(t, os.Mkdir(filepath.Join(dir, c.name), 0o755))
+		sizes := make([]string, len(c.writes))
+		for i, n := range c.writes {
+			sizes[i] = strconv.Itoa(n)
+		}
+		fmt.Fprintf(&conf, `
+[program:%[1]s]
+command=%[2]s -u %[3]s %[4]s/%[1]s.done %[5]s
+startsecs=0
+autorestart=false
+stdout_logfile=%[4]s/%[1]s/out.log
+stdout_logfile_maxbytes=%[6]s
+stdout_logfile_backups=%[7]d
+stderr_logfile=%[4]s/%[1]s.err
+`, c.name, python, script, dir, strings.Join(sizes, " "), c.maxBytes, c.backups)
+	}
+	confPath := filepath.Join(dir, "supervisord.conf")
+	require.NoError(t, os.WriteFile(confPath, []byte(conf.String()), 0o644))
+
+	cmd := exec.Command(sv, "-c", confPath)
+	cmd.Dir = dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	require.NoError(t, cmd.Start())
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(30 * time.Second):
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-exited
+			t.Error("supervisord did not exit within 30 s of SIGTERM")
+		}
+	}
+	defer stop()
+
+	// Wait until every child has written everything and supervisord has logged it: the done
+	// files exist and the log directories stop changing.
+	deadline := time.Now().Add(60 * time.Second)
+	snapshot := func() string {
+		var b strings.Builder
+		for _, c := range supervisordCases {
+			if _, err := os.Stat(filepath.Join(dir, c.name+".done")); err != nil {
+				return ""
+			}
+			fmt.Fprint(&b, fileSizes(t, filepath.Join(dir, c.name)))
+		}
+		return b.String()
+	}
+	prev, stable := "", 0
+	for stable < 5 {
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(filepath.Join(dir, "supervisord.log"))
+			t.Fatalf("children did not finish; supervisord.log:\n%s", log)
+		}
+		time.Sleep(100 * time.Millisecond)
+		s := snapshot()
+		if s != "" && s == prev {
+			stable++
+		} else {
+			stable = 0
+		}
+		prev = s
+	}
+	stop()
+
+	for _, c := range supervisordCases {
+		t.Run(c.name, func(t *testing.T) {
+			ours := t.TempDir()
+			w := &Writer{Filename: filepath.Join(ours, "out.log"), MaxBytes: c.max, Backups: c.backups}
+			for i, n := range c.writes {
+				data := []byte(fmt.Sprintf("chunk%02d-", i+1) + strings.Repeat("x", n))[:n-1]
+				_, _ = w.Write(append(data, '\n'))
+			}
+			require.NoError(t, w.Close())
+			theirsDir := filepath.Join(dir, c.name)
+			want := fileSizes(t, theirsDir)
+			require.NotEmpty(t, want)
+			assert.Equal(t, want, fileSizes(t, ours))
+			for name := range want {
+				a, err := os.ReadFile(filepath.Join(theirsDir, name))
+				require.NoError(t, err)
+				b, err := os.ReadFile(filepath.Join(ours, name))
+				if assert.NoError(t, err) {
+					assert.True(t, string(a) == string(b), "%s: contents differ", name)
+				}
+			}
+		})
+	}
+}
