@@ -1,0 +1,78 @@
+package rpc
+
+import (
+	"context"
+	"syscall"
+
+	"github.com/supervisord-lite/supervisord-lite/supervise"
+)
+
+// Backend is the engine the server drives. *supervise.Supervisor satisfies it; tests use a
+// fake. Specs follow supervise's syntax: "group:name" for one process and "group:*" for a whole
+// group; the server always passes one of these two forms (or "all" / "" where noted), never a
+// bare name, so that a group called "all" is not mistaken for everything.
+type Backend interface {
+	// Start and Stop act on one process or a group, waiting as supervisord's deferred calls
+	// do when wait is true; see supervise.Supervisor.Start for the errors.
+	Start(ctx context.Context, spec string, wait bool) ([]Result, error)
+	Stop(ctx context.Context, spec string, wait bool) ([]Result, error)
+	// Signal sends sig to one process or to the signallable processes of a group.
+	Signal(ctx context.Context, spec string, sig syscall.Signal) ([]Result, error)
+	// StartAll and StopAll are startAllProcesses and stopAllProcesses.
+	StartAll(ctx context.Context, wait bool) []Result
+	StopAll(ctx context.Context, wait bool) []Result
+	// Status returns one process ("group:name") or every process ("") in getAllProcessInfo
+	// order.
+	Status(spec string) ([]supervise.ProcessInfo, error)
+	// ClearLogs removes and reopens the logs of one process, or of all ("all").
+	ClearLogs(spec string) ([]Result, error)
+	// WriteStdin writes to the stdin of one process ("group:name").
+	WriteStdin(name string, data []byte) error
+}
+
+// Result is the outcome for one process of an operation on several (supervise.Result).
+type Result struct {
+	Name, Group string // the process
+	Err         error  // nil = success; else an error faultOf understands
+}
+
+// ConfigInfo is what getAllConfigInfo returns for one process: the fields of supervisord's
+// struct, in its order. The daemon fills it from its configuration; supervisord writes 'none'
+// for an unset Directory, UID or ServerURL and 'auto' for an automatic log path, and so should
+// the daemon.
+type ConfigInfo struct {
+	Name, Group                        string
+	GroupPriority, ProcessPriority     int
+	InUse                              bool // the group is active (not only in the config file)
+	AutoStart                          bool
+	Directory, UID, Command, ServerURL string
+	ExitCodes                          []int
+	KillAsGroup, RedirectStderr        bool
+	StartRetries, StartSecs            int // StartSecs and StopWaitSecs in seconds
+	StopSignal, StopWaitSecs           int
+	Stdout, Stderr                     LogConfig
+}
+
+// LogConfig is the log part of ConfigInfo for one stream.
+type LogConfig struct {
+	Logfile         string
+	MaxBytes        int64
+	Backups         int
+	CaptureMaxBytes int64
+	EventsEnabled   bool
+	Syslog          bool
+}
+
+// Reloader is what the daemon supplies for reloadConfig, addProcessGroup and
+// removeProcessGroup (supervisorctl reread, update, add and remove).
+type Reloader interface {
+	// Reread reads the configuration again and returns the group names that the new
+	// configuration adds, changes and removes compared with the active groups. An error
+	// becomes CANT_REREAD with the error's text.
+	Reread(ctx context.Context) (added, changed, removed []string, err error)
+	// AddGroup activates a group of the last read configuration: supervise.ErrNotFound when
+	// the configuration has no such group, supervise.ErrAlreadyAdded when it is active.
+	AddGroup(ctx context.Context, name string) error
+	// RemoveGroup deactivates a group: supervise.ErrNotFound, supervise.ErrStillRunning.
+	RemoveGroup(ctx context.Context, name string) error
+}

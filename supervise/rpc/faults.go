@@ -1,0 +1,177 @@
+package rpc
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/supervisord-lite/supervisord-lite/internal/xmlrpc"
+	"github.com/supervisord-lite/supervisord-lite/supervise"
+)
+
+// Fault is an XML-RPC fault: Code is one of the Fault* constants, String supervisord's text
+// ("BAD_NAME: web"). Client.Call returns faults as *Fault errors; errors.Is(err,
+// &Fault{Code: FaultBadName}) matches any fault with that code.
+type Fault = xmlrpc.Fault
+
+// supervisord's fault codes (xmlrpc.py's Faults).
+const (
+	FaultUnknownMethod        = xmlrpc.UnknownMethod
+	FaultIncorrectParameters  = xmlrpc.IncorrectParameters
+	FaultBadArguments         = xmlrpc.BadArguments
+	FaultSignatureUnsupported = xmlrpc.SignatureUnsupported
+	FaultShutdownState        = xmlrpc.ShutdownState
+	FaultBadName              = xmlrpc.BadName
+	FaultBadSignal            = xmlrpc.BadSignal
+	FaultNoFile               = xmlrpc.NoFile
+	FaultNotExecutable        = xmlrpc.NotExecutable
+	FaultFailed               = xmlrpc.Failed
+	FaultAbnormalTermination  = xmlrpc.AbnormalTermination
+	FaultSpawnError           = xmlrpc.SpawnError
+	FaultAlreadyStarted       = xmlrpc.AlreadyStarted
+	FaultNotRunning           = xmlrpc.NotRunning
+	FaultSuccess              = xmlrpc.Success
+	FaultAlreadyAdded         = xmlrpc.AlreadyAdded
+	FaultStillRunning         = xmlrpc.StillRunning
+	FaultCantReread           = xmlrpc.CantReread
+)
+
+// Errors of the log readers (Options.Logs); faultOf turns them into NO_FILE, BAD_ARGUMENTS and
+// FAILED.
+var (
+	// ErrNoLogFile: the log file does not exist or the process has none.
+	ErrNoLogFile = errors.New("no log file")
+	// ErrBadArguments: an offset/length pair supervisord refuses (a negative length, or a
+	// negative offset with a non-zero length).
+	ErrBadArguments = errors.New("bad arguments")
+	// ErrLogFailed: the log file could not be read.
+	ErrLogFailed = errors.New("reading the log failed")
+)
+
+// faultOf is the one place where errors become XML-RPC faults. name is the extra text
+// supervisord puts after the fault name: the namespec as the client gave it (or the group
+// name, or the signal), except where supervisord uses the engine's detail text instead
+// (NO_FILE, NOT_EXECUTABLE and FAILED: the spawn error or message).
+func faultOf(err error, name string) *Fault {
+	var f *Fault
+	if errors.As(err, &f) {
+		return f
+	}
+	detail := name
+	var pe *supervise.ProcessError
+	if errors.As(err, &pe) && pe.Detail != "" {
+		detail = pe.Detail
+	}
+	switch {
+	case errors.Is(err, supervise.ErrShutdown):
+		return xmlrpc.NewFault(FaultShutdownState, "")
+	case errors.Is(err, supervise.ErrNotFound):
+		return xmlrpc.NewFault(FaultBadName, name)
+	case errors.Is(err, supervise.ErrBadSignal):
+		return xmlrpc.NewFault(FaultBadSignal, name)
+	case errors.Is(err, supervise.ErrAlreadyStarted):
+		return xmlrpc.NewFault(FaultAlreadyStarted, name)
+	case errors.Is(err, supervise.ErrNotRunning):
+		return xmlrpc.NewFault(FaultNotRunning, name)
+	case errors.Is(err, supervise.ErrSpawn):
+		return xmlrpc.NewFault(FaultSpawnError, name)
+	case errors.Is(err, supervise.ErrAbnormalTermination):
+		return xmlrpc.NewFault(FaultAbnormalTermination, name)
+	case errors.Is(err, supervise.ErrNoFile):
+		return xmlrpc.NewFault(FaultNoFile, detail)
+	case errors.Is(err, supervise.ErrNotExecutable):
+		return xmlrpc.NewFault(FaultNotExecutable, detail)
+	case errors.Is(err, supervise.ErrAlreadyAdded):
+		return xmlrpc.NewFault(FaultAlreadyAdded, name)
+	case errors.Is(err, supervise.ErrStillRunning):
+		return xmlrpc.NewFault(FaultStillRunning, name)
+	case errors.Is(err, supervise.ErrFailed):
+		return xmlrpc.NewFault(FaultFailed, detail)
+	case errors.Is(err, ErrNoLogFile):
+		return xmlrpc.NewFault(FaultNoFile, name)
+	case errors.Is(err, ErrBadArguments):
+		return xmlrpc.NewFault(FaultBadArguments, "")
+	case errors.Is(err, ErrLogFailed):
+		return xmlrpc.NewFault(FaultFailed, "")
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return xmlrpc.NewFault(FaultFailed, "interrupted: "+err.Error())
+	}
+	return xmlrpc.NewFault(FaultFailed, err.Error())
+}
+
+// statusStruct is one entry of a group operation's result array.
+func statusStruct(r Result) xmlrpc.Struct {
+	code, desc := FaultSuccess, "OK"
+	if r.Err != nil {
+		f := faultOf(r.Err, namespec(r.Group, r.Name))
+		code, desc = f.Code, f.String
+	}
+	return xmlrpc.Struct{{Name: "name", Value: r.Name}, {Name: "group", Value: r.Group},
+		{Name: "status", Value: code}, {Name: "description", Value: desc}}
+}
+
+// namespec is supervisord's make_namespec.
+func namespec(group, name string) string {
+	if group == name {
+		return name
+	}
+	return group + ":" + name
+}
+
+// splitNamespec is supervisord's split_namespec: "g:" and "g:*" name the group g (proc ""),
+// "g:p" the process p of g, and a bare "x" the process x of group x.
+func splitNamespec(spec string) (group, proc string) {
+	if g, p, ok := strings.Cut(spec, ":"); ok {
+		if p == "*" {
+			p = ""
+		}
+		return g, p
+	}
+	return spec, spec
+}
+
+// signalNumbers are the names Python's signal module has on Linux, which supervisord accepts
+// with or without the SIG prefix, in any case.
+var signalNumbers = map[string]syscall.Signal{
+	"ABRT": 6, "ALRM": 14, "BUS": 7, "CHLD": 17, "CLD": 17, "CONT": 18, "FPE": 8, "HUP": 1,
+	"ILL": 4, "INT": 2, "IO": 29, "IOT": 6, "KILL": 9, "PIPE": 13, "POLL": 29, "PROF": 27,
+	"PWR": 30, "QUIT": 3, "RTMAX": 64, "RTMIN": 34, "SEGV": 11, "STKFLT": 16, "STOP": 19,
+	"SYS": 31, "TERM": 15, "TRAP": 5, "TSTP": 20, "TTIN": 21, "TTOU": 22, "URG": 23,
+	"USR1": 10, "USR2": 12, "VTALRM": 26, "WINCH": 28, "XCPU": 24, "XFSZ": 25,
+}
+
+// parseSignal is supervisord's signal_number: an int, a decimal string, or a name. Valid
+// numbers are those with a name, plus 0 (supervisord accepts it: it checks existence).
+func parseSignal(v any) (syscall.Signal, bool) {
+	var n int64
+	switch x := v.(type) {
+	case int64:
+		n = x
+	case bool:
+		if x {
+			n = 1
+		}
+	case string:
+		if i, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64); err == nil {
+			n = i
+			break
+		}
+		name := strings.ToUpper(strings.TrimSpace(x))
+		name = strings.TrimPrefix(name, "SIG")
+		sig, ok := signalNumbers[name]
+		return sig, ok
+	default:
+		return 0, false
+	}
+	if n == 0 {
+		return 0, true
+	}
+	for _, sig := range signalNumbers {
+		if int64(sig) == n {
+			return sig, true
+		}
+	}
+	return 0, false
+}

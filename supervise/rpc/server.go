@@ -1,0 +1,312 @@
+package rpc
+
+import (
+	"context"
+	"crypto/sha1"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-multierror"
+
+	"github.com/supervisord-lite/supervisord-lite/internal/xmlrpc"
+)
+
+// MaxRequestBytes is the largest XML-RPC request body accepted; a larger one gets HTTP 400.
+const MaxRequestBytes = 1 << 20
+
+// Options configure a Server. Backend is required; every other zero value works.
+type Options struct {
+	// Backend is the engine (a *supervise.Supervisor).
+	Backend Backend
+	// Listeners are where to serve. Serve opens each (or uses its Listener) and closes them.
+	Listeners []Listener
+	// Identification is getIdentification's answer (supervisord's identifier);
+	// "" = "supervisor".
+	Identification string
+	// SupervisorVersion is getSupervisorVersion's answer (what `supervisorctl version`
+	// prints); "" = "4.2.5", the supervisord release whose API this package serves.
+	SupervisorVersion string
+	// PID returns getPID's answer; nil = os.Getpid.
+	PID func() int
+	// MainLog is the supervisor's own log file for readLog, clearLog and /mainlogtail;
+	// "" = none (NO_FILE, 404).
+	MainLog string
+	// ReopenMainLog is called after clearLog removed MainLog; nil = nothing.
+	ReopenMainLog func() error
+	// ConfigInfo returns getAllConfigInfo's entries (supervisorctl avail); nil = none.
+	ConfigInfo func() []ConfigInfo
+	// Reloader implements reloadConfig, addProcessGroup and removeProcessGroup; nil =
+	// CANT_REREAD and BAD_NAME.
+	Reloader Reloader
+	// Shutdown is called by the shutdown (restart=false) and restart (restart=true) methods,
+	// after which (for shutdown) every supervisor.* call gets SHUTDOWN_STATE. It must not
+	// block: the answer goes out after it returns. nil = nothing but the refusal.
+	Shutdown func(restart bool)
+	// ShuttingDown reports whether the supervisor is stopping (supervisord's mood below
+	// RUNNING), so that calls get SHUTDOWN_STATE; nil = never (besides Shutdown and the end
+	// of Serve).
+	ShuttingDown func() bool
+	// RemoteComm receives sendRemoteCommEvent's type and data; nil = dropped.
+	RemoteComm func(typ, data string)
+	// Logs reads log files; nil = FileLogs{}.
+	Logs LogReader
+	// Logger gets request errors (malformed XML, write failures); nil = discard.
+	Logger *slog.Logger
+	// ReadTimeout bounds reading a request (headers and body); 0 = 30 s.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds writing one response, or one chunk of a /logtail stream, once it is
+	// ready (a call that waits for a process to start may take longer before that);
+	// 0 = 30 s.
+	WriteTimeout time.Duration
+	// IdleTimeout closes a kept-alive connection idle this long; 0 = 60 s.
+	IdleTimeout time.Duration
+	// ShutdownTimeout is how long Serve waits for answers in flight when ctx ends before it
+	// closes the connections; 0 = 5 s.
+	ShutdownTimeout time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.Identification == "" {
+		o.Identification = "supervisor"
+	}
+	if o.SupervisorVersion == "" {
+		o.SupervisorVersion = "4.2.5"
+	}
+	if o.PID == nil {
+		o.PID = os.Getpid
+	}
+	if o.Logs == nil {
+		o.Logs = FileLogs{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	o.ReadTimeout = orDuration(o.ReadTimeout, 30*time.Second)
+	o.WriteTimeout = orDuration(o.WriteTimeout, 30*time.Second)
+	o.IdleTimeout = orDuration(o.IdleTimeout, 60*time.Second)
+	o.ShutdownTimeout = orDuration(o.ShutdownTimeout, 5*time.Second)
+	return o
+}
+
+func orDuration(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// Server serves supervisord's XML-RPC API over HTTP.
+type Server struct {
+	opts     Options
+	shutting atomic.Bool
+}
+
+// NewServer returns a Server; it starts nothing until Serve.
+func NewServer(opts Options) *Server {
+	return &Server{opts: opts.withDefaults()}
+}
+
+func (s *Server) stopping() bool {
+	return s.shutting.Load() || s.opts.ShuttingDown != nil && s.opts.ShuttingDown()
+}
+
+func (s *Server) shutdown(restart bool) bool {
+	if !restart {
+		s.shutting.Store(true)
+	}
+	if s.opts.Shutdown != nil {
+		s.opts.Shutdown(restart)
+	}
+	return true
+}
+
+// Serve opens every listener and answers requests until ctx ends; then it waits up to
+// ShutdownTimeout for answers in flight, ends /logtail streams and waiting calls, closes
+// everything and removes the unix sockets it created. It returns nil after ctx ended, or the
+// error that stopped it (a listener that could not be opened: then nothing is served).
+func (s *Server) Serve(ctx context.Context) error {
+	if s.opts.Backend == nil {
+		return errors.New("rpc: Options.Backend is nil")
+	}
+	if len(s.opts.Listeners) == 0 {
+		return errors.New("rpc: no listeners")
+	}
+	var opened []*openListener
+	closeAll := func() {
+		for _, o := range opened {
+			o.close()
+		}
+	}
+	for _, l := range s.opts.Listeners {
+		o, err := l.open()
+		if err != nil {
+			closeAll()
+			return err
+		}
+		opened = append(opened, o)
+	}
+	defer closeAll()
+
+	serveCtx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	servers := make([]*http.Server, len(opened))
+	errc := make(chan error, len(opened))
+	var wg sync.WaitGroup
+	for i, o := range opened {
+		hs := &http.Server{
+			Handler:           s.handler(o.cfg),
+			ReadHeaderTimeout: s.opts.ReadTimeout,
+			ReadTimeout:       s.opts.ReadTimeout,
+			IdleTimeout:       s.opts.IdleTimeout,
+			MaxHeaderBytes:    64 << 10,
+			BaseContext:       func(net.Listener) context.Context { return serveCtx },
+			ErrorLog:          slog.NewLogLogger(s.opts.Logger.Handler(), slog.LevelDebug),
+		}
+		servers[i] = hs
+		wg.Add(1)
+		go func(ln net.Listener) {
+			defer wg.Done()
+			if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}(o.ln)
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	s.shutting.Store(true)
+	// Streams and waiting calls end now; answers being written get ShutdownTimeout.
+	cancel()
+	sctx, scancel := context.WithTimeout(context.Background(), s.opts.ShutdownTimeout)
+	defer scancel()
+	var errs *multierror.Error
+	for _, hs := range servers {
+		if e := hs.Shutdown(sctx); e != nil {
+			_ = hs.Close()
+		}
+	}
+	wg.Wait()
+	if err != nil {
+		errs = multierror.Append(errs, fmt.Errorf("rpc: serving: %w", err))
+	}
+	return errs.ErrorOrNil()
+}
+
+// Handler returns the HTTP handler of the API without authentication, for embedding in an
+// http.Server of one's own; Serve is the usual way.
+func (s *Server) Handler() http.Handler { return s.handler(Listener{}) }
+
+func (s *Server) handler(l Listener) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if l.Username != "" && !s.authorized(w, r, l) {
+			return
+		}
+		uri := r.RequestURI
+		switch {
+		case strings.HasPrefix(uri, "/RPC2"):
+			s.serveRPC(w, r)
+		case strings.HasPrefix(uri, "/logtail"):
+			s.serveLogtail(w, r)
+		case strings.HasPrefix(uri, "/mainlogtail"):
+			s.serveMainLogtail(w, r)
+		default:
+			errorPage(w, http.StatusNotFound)
+		}
+	})
+}
+
+// authorized checks HTTP basic auth as supervisord's auth handler: a bad base64 cookie is
+// 400, anything else wrong 401 with its page.
+func (s *Server) authorized(w http.ResponseWriter, r *http.Request, l Listener) bool {
+	h := r.Header.Get("Authorization")
+	scheme, cookie, _ := strings.Cut(strings.TrimSpace(h), " ")
+	if h != "" && strings.EqualFold(scheme, "basic") {
+		dec, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cookie))
+		if err != nil {
+			errorPage(w, http.StatusBadRequest)
+			return false
+		}
+		user, pass, _ := strings.Cut(string(dec), ":")
+		if user == l.Username && checkPassword(l.Password, pass) {
+			return true
+		}
+	}
+	w.Header().Set("WWW-Authenticate", `Basic realm="default"`)
+	w.Header().Set("Connection", "close")
+	errorPage(w, http.StatusUnauthorized)
+	return false
+}
+
+// checkPassword compares a password with the configured one, plain or "{SHA}" + hex SHA-1.
+func checkPassword(stored, given string) bool {
+	if hexDigest, ok := strings.CutPrefix(stored, "{SHA}"); ok {
+		sum := sha1.Sum([]byte(given))
+		return subtle.ConstantTimeCompare([]byte(hex.EncodeToString(sum[:])), []byte(hexDigest)) == 1
+	}
+	return subtle.ConstantTimeCompare([]byte(stored), []byte(given)) == 1
+}
+
+// errorPage writes medusa's error response page, as supervisord sends it.
+func errorPage(w http.ResponseWriter, code int) {
+	reason := http.StatusText(code)
+	body := fmt.Sprintf("<head>\r\n<title>Error response</title>\r\n</head>\r\n<body>\r\n<h1>Error response</h1>\r\n<p>Error code %d.\r\n<p>Message: %s.\r\n</body>\r\n", code, reason)
+	w.Header().Set("Content-Type", "text/html")
+	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+	w.WriteHeader(code)
+	_, _ = io.WriteString(w, body)
+}
+
+func (s *Server) serveRPC(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		errorPage(w, http.StatusBadRequest)
+		return
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBytes))
+	if err != nil {
+		s.opts.Logger.Error("XML-RPC request unreadable", "err", err, "remote", r.RemoteAddr)
+		w.Header().Set("Connection", "close")
+		errorPage(w, http.StatusBadRequest)
+		return
+	}
+	call, err := xmlrpc.DecodeCall(data)
+	if err != nil {
+		s.opts.Logger.Error("XML-RPC request data is invalid: unmarshallable", "err", err)
+		errorPage(w, http.StatusBadRequest)
+		return
+	}
+	if call.Method == "" {
+		s.opts.Logger.Error("XML-RPC request data is invalid: no method name")
+		errorPage(w, http.StatusBadRequest)
+		return
+	}
+	v, err := s.call(r.Context(), call.Method, call.Params)
+	if err != nil {
+		v = faultOf(err, "")
+	}
+	body, err := xmlrpc.AppendResponse(make([]byte, 0, 512), v)
+	if err != nil {
+		s.opts.Logger.Error("XML-RPC response unmarshallable", "method", call.Method, "err", err)
+		errorPage(w, http.StatusInternalServerError)
+		return
+	}
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.opts.WriteTimeout))
+	w.Header().Set("Content-Type", "text/xml")
+	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+	if _, err := w.Write(body); err != nil {
+		s.opts.Logger.Debug("XML-RPC response not sent", "method", call.Method, "err", err)
+	}
+}
