@@ -332,3 +332,5 @@ func (s *Supervisor) isServing() bool {
 	defer s.mu.Unlock()
 	return s.serving
 }
+
+func logTo(w *syncBuffer) *slog.Logger { return slog.New(NewLogHandler(w, slog.LevelDebug)) }

@@ -1,0 +1,45 @@
+// Package supervise is the engine of supervisord-lite: it runs groups of programs with
+// supervisord 4.2.5's process semantics (states, startsecs, linear backoff, FATAL after
+// startretries, autorestart, stopsignal then SIGKILL after stopwaitsecs, stopasgroup and
+// killasgroup, supervisord's log messages and spawn errors), without its 1 s poll loop.
+//
+// A Program is the spec of one process (supervisord's [program:x] options with the same
+// defaults); a Group is a set of programs; a Supervisor runs groups:
+//
+//	sv := supervise.New(supervise.Options{Logger: slog.New(supervise.NewLogHandler(os.Stderr, nil))})
+//	sv.Add(ctx, supervise.Group{Name: "web", Programs: []supervise.Program{{Name: "web", Command: "/usr/bin/gunicorn", Args: args}}})
+//	err := sv.Serve(ctx) // until ctx ends; then everything is stopped, in descending priority
+//
+// # Design
+//
+// Each process instance is owned by one goroutine running its state machine; the control API
+// talks to it through messages and reads an immutable snapshot it publishes after each step.
+// It is event-driven: a child's exit is handled the moment it is reaped, a crashed RUNNING
+// program is respawned at once, and the only timers are the ones a state needs (startsecs in
+// STARTING, the backoff delay in BACKOFF, stopwaitsecs in STOPPING). Nothing wakes while
+// nothing changes.
+//
+// Children are started with fork/exec in their own process group, with pipes for stdin,
+// stdout and stderr, and reaped by one process-wide loop (SIGCHLD, then wait4(-1, WNOHANG)
+// until nothing is left), which dispatches each status by pid. The process is made a child
+// subreaper, so orphaned grandchildren are reaped there too. That loop runs only while a Serve
+// runs, and it takes the exit status of every child of the process: do not use exec.Cmd in a
+// program whose Supervisor is serving.
+//
+// Output is drained continuously (a child never blocks on a full pipe) into logrotate.Writer
+// files (AUTO names as supervisord's, NONE discards), with the last TailBytes of each stream
+// kept and, with Log.Events, each chunk published as an Event.
+//
+// Clock and Spawner are injectable, so crash loops are tested deterministically on a fake
+// clock; the same engine runs real processes.
+//
+// # Deliberate differences from supervisord
+//
+//   - No poll loop: retries, RUNNING promotion, FATAL and SIGKILL happen at their exact times
+//     instead of at the next 1 s wake-up; there is no reap race, so a program that exits at
+//     once always takes the canonical BACKOFF path (1 s, 2 s, 3 s, FATAL).
+//   - A backoff retry happens when its delay has elapsed (supervisord: strictly after).
+//   - With StopWait 0, SIGKILL is re-sent every second, not on every loop pass.
+//   - A child-side spawn failure (chdir, exec) is reported like supervisord's exit 127, but
+//     the engine has no pid for it and logs "spawned ... with pid 0".
+package supervise

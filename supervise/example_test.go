@@ -1,0 +1,42 @@
+package supervise_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/supervisord-lite/supervisord-lite/supervise"
+)
+
+// A program that exits 0 at once, with crash protection off and no restart: its state events.
+func Example() {
+	sv := supervise.New(supervise.Options{})
+	events, cancelEvents := sv.Subscribe(16)
+	defer cancelEvents()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- sv.Serve(ctx) }()
+
+	err := sv.Add(ctx, supervise.Group{Name: "once", Programs: []supervise.Program{{
+		Name: "once", Command: "/bin/true", StartSecs: -1, AutoRestart: supervise.RestartNever,
+		Stdout: supervise.Log{Path: supervise.LogNone}, Stderr: supervise.Log{Path: supervise.LogNone},
+	}}})
+	if err != nil {
+		fmt.Println(err)
+	}
+	for e := range events {
+		if e.Kind != supervise.EventState {
+			continue
+		}
+		fmt.Println(e.From, "->", e.To)
+		if e.To == supervise.Exited {
+			break
+		}
+	}
+	cancel()
+	fmt.Println(<-done)
+	// Output:
+	// STOPPED -> STARTING
+	// STARTING -> RUNNING
+	// RUNNING -> EXITED
+	// <nil>
+}

@@ -1,0 +1,331 @@
+package supervise
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	psprocess "github.com/shirou/gopsutil/v3/process"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/supervisord-lite/supervisord-lite/internal/proctree"
+)
+
+// realHarness runs a Supervisor with the real clock and fork spawner; children are this test
+// binary running a helper behaviour.
+type realHarness struct {
+	t      *testing.T
+	sv     *Supervisor
+	events <-chan Event
+	log    *syncBuffer
+	dir    string
+	stop   func()
+}
+
+func newReal(t *testing.T) *realHarness {
+	t.Helper()
+	h := &realHarness{t: t, log: &syncBuffer{}, dir: t.TempDir()}
+	h.sv = New(Options{ChildLogDir: h.dir, Identifier: "test",
+		Logger: logTo(h.log)})
+	var cancelSub func()
+	h.events, cancelSub = h.sv.Subscribe(100000)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.sv.Serve(ctx) }()
+	waitFor(t, h.sv.isServing)
+	stopped := false
+	h.stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			assert.NoError(t, err)
+		case <-time.After(30 * time.Second):
+			t.Fatal("Serve did not return")
+		}
+		cancelSub()
+	}
+	t.Cleanup(h.stop)
+	return h
+}
+
+// helperProg is a Program running this test binary as helper name with args.
+func helperProg(t *testing.T, name, helper string, args ...string) Program {
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	return Program{Name: name, Command: exe, Args: args, Env: []string{helperEnv + "=" + helper},
+		StartSecs: 100 * time.Millisecond}
+}
+
+func (h *realHarness) add(p Program) {
+	h.t.Helper()
+	require.NoError(h.t, h.sv.Add(context.Background(), Group{Name: p.Name, Programs: []Program{p}}))
+}
+
+// until reads events until one for name satisfies pred (20 s safety net).
+func (h *realHarness) until(name string, pred func(Event) bool) Event {
+	h.t.Helper()
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case e := <-h.events:
+			if e.Name == name && pred(e) {
+				return e
+			}
+		case <-timeout:
+			h.t.Fatalf("no matching event for %s; log:\n%s", name, strings.Join(h.log.lines(), "\n"))
+		}
+	}
+}
+
+func (h *realHarness) untilState(name string, s State) Event {
+	h.t.Helper()
+	return h.until(name, func(e Event) bool { return e.Kind == EventState && e.To == s })
+}
+
+func (h *realHarness) untilOutput(name, text string) {
+	h.t.Helper()
+	var seen strings.Builder
+	h.until(name, func(e Event) bool {
+		if e.Kind == EventLog {
+			seen.Write(e.Data)
+		}
+		return strings.Contains(seen.String(), text)
+	})
+}
+
+func TestRealKill9IsRespawnedAtOnce(t *testing.T) {
+	h := newReal(t)
+	h.add(helperProg(t, "sleeper", "sleep"))
+	first := h.untilState("sleeper", Running)
+	require.NotZero(t, first.Pid)
+	require.NoError(t, syscall.Kill(first.Pid, syscall.SIGKILL))
+	ex := h.untilState("sleeper", Exited)
+	assert.False(t, ex.Expected)
+	h.untilState("sleeper", Starting)
+	second := h.untilState("sleeper", Running)
+	assert.NotEqual(t, first.Pid, second.Pid)
+	assert.Contains(t, h.log.lines(), "WARN exited: sleeper (terminated by SIGKILL; not expected)")
+	info, err := h.sv.Status("sleeper")
+	require.NoError(t, err)
+	assert.Equal(t, second.Pid, info[0].Pid)
+}
+
+func TestRealSigkillAfterStopWait(t *testing.T) {
+	h := newReal(t)
+	p := helperProg(t, "noterm", "ignoreterm")
+	p.StopWait = 300 * time.Millisecond
+	p.Stdout.Events = true
+	h.add(p)
+	h.untilOutput("noterm", "ready")
+	_, err := h.sv.Stop(context.Background(), "noterm", true)
+	require.NoError(t, err)
+	info, err := h.sv.Status("noterm")
+	require.NoError(t, err)
+	assert.Equal(t, Stopped, info[0].State)
+	assert.Equal(t, -1, info[0].ExitStatus)
+	lines := h.log.lines()
+	assert.Contains(t, lines, "WARN stopped: noterm (terminated by SIGKILL)")
+	assert.True(t, containsPrefix(lines, "WARN killing 'noterm' ("), "SIGKILL logged: %v", lines)
+}
+
+func containsPrefix(lines []string, prefix string) bool {
+	for _, l := range lines {
+		if strings.HasPrefix(l, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// stopasgroup leaves no descendant alive; without it the grandchildren survive (supervisord's
+// trace 2(e)), checked over the real process tree.
+func TestRealStopAsGroupLeavesNoDescendant(t *testing.T) {
+	for _, group := range []bool{true, false} {
+		h := newReal(t)
+		p := helperProg(t, "forker", "fork", "2")
+		p.StopAsGroup = group
+		p.Stdout.Events = true
+		h.add(p)
+		h.untilOutput("forker", "ready")
+		st, err := h.sv.Status("forker")
+		require.NoError(t, err)
+		pid := st[0].Pid
+		require.NotZero(t, pid)
+		desc, err := proctree.Descendants(pid)
+		require.NoError(t, err)
+		require.Len(t, desc, 2)
+		var ids []proctree.ID
+		for _, d := range desc {
+			id, err := proctree.Identify(d)
+			require.NoError(t, err)
+			ids = append(ids, id)
+		}
+		_, err = h.sv.Stop(context.Background(), "forker", true)
+		require.NoError(t, err)
+		alive := 0
+		for _, id := range ids {
+			// A grandchild killed with the group is reaped by our subreaper loop.
+			for i := 0; i < 200 && id.Alive() && group; i++ {
+				time.Sleep(5 * time.Millisecond)
+			}
+			if id.Alive() {
+				alive++
+			}
+		}
+		if group {
+			assert.Equal(t, 0, alive, "stopasgroup: no descendant survives")
+		} else {
+			assert.Equal(t, 2, alive, "without stopasgroup the grandchildren survive, as in supervisord")
+			require.NoError(t, proctree.KillGroup(pid, syscall.SIGKILL))
+		}
+		h.stop()
+	}
+}
+
+func TestRealSpawnFailures(t *testing.T) {
+	h := newReal(t)
+	p := Program{Name: "nofile", Command: "/x", StartRetries: 1}
+	h.add(p)
+	h.untilState("nofile", Backoff)
+	h.untilState("nofile", Backoff)
+	h.untilState("nofile", Fatal)
+	info, err := h.sv.Status("nofile")
+	require.NoError(t, err)
+	assert.Equal(t, "can't find command '/x'", info[0].SpawnErr)
+
+	// A child-side failure (chdir) is supervisord's exit 127 with the reason in the stderr log.
+	nodir := helperProg(t, "nodir", "sleep")
+	nodir.Dir = "/nonexistent/dir"
+	nodir.StartRetries = -1
+	h.add(nodir)
+	h.untilState("nodir", Fatal)
+	info, err = h.sv.Status("nodir")
+	require.NoError(t, err)
+	assert.Equal(t, "Exited too quickly (process log may have details)", info[0].SpawnErr)
+	data, err := os.ReadFile(info[0].StderrLogfile)
+	require.NoError(t, err)
+	assert.Equal(t, "supervisor: couldn't chdir to /nonexistent/dir: ENOENT\nsupervisor: child process was not spawned\n", string(data))
+	assert.Contains(t, h.log.lines(), "WARN exited: nodir (exit status 127; not expected)")
+}
+
+// Output goes to AUTO files named as supervisord names them; RedirectStderr merges; NONE is
+// still drained; the last bytes are kept.
+func TestRealOutputCapture(t *testing.T) {
+	h := newReal(t)
+	p := helperProg(t, "printer", "print", "1000")
+	p.AutoRestart = RestartNever
+	p.StartSecs = -1
+	h.add(p)
+	h.untilState("printer", Exited)
+	info, err := h.sv.Status("printer")
+	require.NoError(t, err)
+	assert.Regexp(t, regexp.MustCompile(`^printer-stdout---test-[a-z0-9_]{8}\.log$`), filepath.Base(info[0].StdoutLogfile))
+	assert.Regexp(t, regexp.MustCompile(`^printer-stderr---test-[a-z0-9_]{8}\.log$`), filepath.Base(info[0].StderrLogfile))
+	out, err := os.ReadFile(info[0].StdoutLogfile)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	require.Len(t, lines, 1000)
+	assert.Equal(t, "out 999", lines[999])
+	errOut, err := os.ReadFile(info[0].StderrLogfile)
+	require.NoError(t, err)
+	assert.Equal(t, "err 1000\n", string(errOut))
+	last, lastErr, err := h.sv.LastOutput("printer")
+	require.NoError(t, err)
+	assert.Len(t, last, TailBytes)
+	assert.True(t, strings.HasSuffix(string(last), "out 998\nout 999\n"))
+	assert.Equal(t, "err 1000\n", string(lastErr))
+
+	merged := helperProg(t, "merged", "print", "3")
+	merged.RedirectStderr = true
+	merged.AutoRestart = RestartNever
+	merged.StartSecs = -1
+	h.add(merged)
+	h.untilState("merged", Exited)
+	info, err = h.sv.Status("merged")
+	require.NoError(t, err)
+	assert.Equal(t, "", info[0].StderrLogfile)
+	out, err = os.ReadFile(info[0].StdoutLogfile)
+	require.NoError(t, err)
+	assert.Equal(t, "out 0\nout 1\nout 2\nerr 3\n", string(out))
+
+	// 8 MiB into NONE: the child never blocks on a full pipe and exits.
+	none := helperProg(t, "none", "blast", "8388608")
+	none.Stdout.Path, none.Stderr.Path = LogNone, LogNone
+	none.AutoRestart = RestartNever
+	none.StartSecs = -1
+	h.add(none)
+	ex := h.untilState("none", Exited)
+	assert.True(t, ex.Expected)
+}
+
+func TestRealEnvStdinAndRotation(t *testing.T) {
+	h := newReal(t)
+	h.sv.opts.ServerURL = "unix:///run/sv.sock"
+	env := helperProg(t, "envy", "env")
+	env.Env = append(env.Env, "HELPER_X=1")
+	env.AutoRestart = RestartNever
+	env.StartSecs = -1
+	h.add(env)
+	h.untilState("envy", Exited)
+	info, err := h.sv.Status("envy")
+	require.NoError(t, err)
+	out, err := os.ReadFile(info[0].StdoutLogfile)
+	require.NoError(t, err)
+	for _, want := range []string{"SUPERVISOR_ENABLED=1", "SUPERVISOR_PROCESS_NAME=envy", "SUPERVISOR_GROUP_NAME=envy",
+		"SUPERVISOR_SERVER_URL=unix:///run/sv.sock", "HELPER_X=1"} {
+		assert.Contains(t, string(out), want+"\n")
+	}
+
+	echo := helperProg(t, "echo", "echo")
+	echo.Stdout.Events = true
+	echo.Stdout.Path = filepath.Join(h.dir, "echo.log")
+	echo.Stdout.MaxBytes = 10
+	echo.Stdout.Backups = 2
+	h.add(echo)
+	h.untilState("echo", Running)
+	require.NoError(t, h.sv.WriteStdin("echo", []byte("hello stdin\n")))
+	h.untilOutput("echo", "hello stdin")
+	require.NoError(t, h.sv.WriteStdin("echo", []byte("second\n")))
+	h.untilOutput("echo", "second")
+	b1, err := os.ReadFile(echo.Stdout.Path + ".1")
+	require.NoError(t, err)
+	assert.Equal(t, "hello stdin\n", string(b1), "rotated after the write that reached MaxBytes")
+	cur, err := os.ReadFile(echo.Stdout.Path)
+	require.NoError(t, err)
+	assert.Equal(t, "second\n", string(cur))
+	require.NoError(t, h.sv.ReopenLogs())
+	res, err := h.sv.ClearLogs("echo")
+	require.NoError(t, err)
+	require.Len(t, res, 1)
+	_, err = h.sv.Stop(context.Background(), "echo", true)
+	require.NoError(t, err)
+	assert.ErrorIs(t, h.sv.WriteStdin("echo", []byte("x")), ErrNotRunning)
+}
+
+// Serve returns only when every child is gone.
+func TestRealServeEndsWithEveryChildGone(t *testing.T) {
+	h := newReal(t)
+	var pids []int
+	for _, n := range []string{"a", "b", "c"} {
+		p := helperProg(t, n, "ignoreterm")
+		p.StopWait = 200 * time.Millisecond
+		h.add(p)
+		pids = append(pids, h.untilState(n, Running).Pid)
+	}
+	h.stop()
+	for _, pid := range pids {
+		ok, err := psprocess.PidExists(int32(pid))
+		require.NoError(t, err)
+		assert.False(t, ok, "pid %d outlived Serve", pid)
+	}
+}
