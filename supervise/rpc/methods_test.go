@@ -74,17 +74,17 @@ func TestMethods(t *testing.T) {
 		{"start group named with colon", "supervisor.startProcessGroup", []any{"a:b"}, nil, "BAD_NAME: a:b"},
 		{"start 'all' is a process name", "supervisor.startProcess", []any{"all"}, nil, "BAD_NAME: all"},
 		{"stop group by colon", "supervisor.stopProcess", []any{"workers:", false}, []any{
-			xmlrpc.Struct{{"name", "w_00"}, {"group", "workers"}, {"status", int64(80)}, {"description", "OK"}},
-			xmlrpc.Struct{{"name", "w_01"}, {"group", "workers"}, {"status", int64(80)}, {"description", "OK"}}}, ""},
+			st("name", "w_00", "group", "workers", "status", int64(80), "description", "OK"),
+			st("name", "w_01", "group", "workers", "status", int64(80), "description", "OK")}, ""},
 		{"signal number", "supervisor.signalProcess", []any{"web", 1}, true, ""},
 		{"signal by SIG name", "supervisor.signalProcess", []any{"web", "sigusr2"}, true, ""},
 		{"signal 35 is not valid", "supervisor.signalProcess", []any{"web", "35"}, nil, "BAD_SIGNAL: 35"},
 		{"signal checks the name first", "supervisor.signalProcess", []any{"nosuch", "NOPE"}, nil, "BAD_NAME: nosuch"},
 		{"signal not running", "supervisor.signalProcess", []any{"manual", "HUP"}, nil, "NOT_RUNNING: manual"},
 		{"signal group bad signal", "supervisor.signalProcessGroup", []any{"web", "NOPE"}, []any{
-			xmlrpc.Struct{{"name", "web"}, {"group", "web"}, {"status", int64(11)}, {"description", "BAD_SIGNAL: NOPE"}}}, ""},
+			st("name", "web", "group", "web", "status", int64(11), "description", "BAD_SIGNAL: NOPE")}, ""},
 		{"signal all skips non-signallable", "supervisor.signalAllProcesses", []any{"HUP"}, []any{
-			xmlrpc.Struct{{"name", "web"}, {"group", "web"}, {"status", int64(80)}, {"description", "OK"}}}, ""},
+			st("name", "web", "group", "web", "status", int64(80), "description", "OK")}, ""},
 		{"read main log", "supervisor.readLog", []any{0, 0}, "main log\n", ""},
 		{"read main log tail", "supervisor.readMainLog", []any{-4, 0}, "log\n", ""},
 		{"negative offset needs length 0", "supervisor.readLog", []any{-4, 2}, nil, "BAD_ARGUMENTS"},
@@ -113,11 +113,11 @@ func TestMethods(t *testing.T) {
 		{"help", "system.methodHelp", []any{"supervisor.getPID"}, "Return the PID of supervisord\n\n@return int PID", ""},
 		{"help unknown", "system.methodHelp", []any{"x.y"}, nil, "SIGNATURE_UNSUPPORTED"},
 		{"signature", "system.methodSignature", []any{"supervisor.tailProcessLog"}, []any{"array", "string", "int", "int"}, ""},
-		{"multicall recursion", "system.multicall", []any{[]any{xmlrpc.Struct{{"methodName", "system.multicall"}, {"params", []any{[]any{}}}},
-			xmlrpc.Struct{{"params", []any{}}}, xmlrpc.Struct{{"methodName", "supervisor.getPID"}, {"params", []any{1}}}}},
-			[]any{xmlrpc.Struct{{"faultCode", int64(2)}, {"faultString", "INCORRECT_PARAMETERS: Recursive system.multicall forbidden"}},
-				xmlrpc.Struct{{"faultCode", int64(2)}, {"faultString", "INCORRECT_PARAMETERS: No methodName"}},
-				xmlrpc.Struct{{"faultCode", int64(2)}, {"faultString", "INCORRECT_PARAMETERS"}}}, ""},
+		{"multicall recursion", "system.multicall", []any{[]any{st("methodName", "system.multicall", "params", []any{[]any{}}),
+			st("params", []any{}), st("methodName", "supervisor.getPID", "params", []any{1})}},
+			[]any{st("faultCode", int64(2), "faultString", "INCORRECT_PARAMETERS: Recursive system.multicall forbidden"),
+				st("faultCode", int64(2), "faultString", "INCORRECT_PARAMETERS: No methodName"),
+				st("faultCode", int64(2), "faultString", "INCORRECT_PARAMETERS")}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -205,9 +205,9 @@ func TestShutdownState(t *testing.T) {
 	assert.NoError(t, err)
 	_, err = c.Call(ctx, "supervisor.sendRemoteCommEvent", "a", "b")
 	assert.NoError(t, err)
-	v, err = c.Call(ctx, "system.multicall", []any{xmlrpc.Struct{{"methodName", "supervisor.getPID"}}})
+	v, err = c.Call(ctx, "system.multicall", []any{st("methodName", "supervisor.getPID")})
 	require.NoError(t, err)
-	assert.Equal(t, []any{xmlrpc.Struct{{"faultCode", int64(6)}, {"faultString", "SHUTDOWN_STATE"}}}, v)
+	assert.Equal(t, []any{st("faultCode", int64(6), "faultString", "SHUTDOWN_STATE")}, v)
 
 	// The daemon's mood is consulted too.
 	sock2 := serve(t, Options{Backend: f, ShuttingDown: func() bool { return true }})
@@ -246,4 +246,13 @@ func TestFaultOf(t *testing.T) {
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, faultOf(tt.err, "web").String, tt.err.Error())
 	}
+}
+
+// st builds a Struct from name, value pairs.
+func st(kv ...any) xmlrpc.Struct {
+	var s xmlrpc.Struct
+	for i := 0; i+1 < len(kv); i += 2 {
+		s = append(s, xmlrpc.Member{Name: kv[i].(string), Value: kv[i+1]})
+	}
+	return s
 }

@@ -285,4 +285,3 @@ func (r *fakeReloader) RemoveGroup(_ context.Context, name string) error {
 	delete(r.active, name)
 	return nil
 }
-
