@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"strconv"
+	"sync"
+
+	"github.com/supervisord-lite/supervisord-lite/supervise"
+	"github.com/supervisord-lite/supervisord-lite/supervise/conf"
+	"github.com/supervisord-lite/supervisord-lite/supervise/rpc"
+)
+
+// reloader serves reloadConfig, addProcessGroup and removeProcessGroup (supervisorctl reread,
+// update, add, remove) and getAllConfigInfo over the config file and the running Supervisor.
+// As in supervisord, a successful reread replaces the stored config even if no update follows.
+type reloader struct {
+	path  string
+	flags daemonFlags
+	sup   *supervise.Supervisor
+
+	mu     sync.Mutex
+	latest *conf.Config          // the last config read
+	active map[string]conf.Group // the groups running, as they were added
+}
+
+var _ rpc.Reloader = (*reloader)(nil)
+
+func newReloader(path string, flags daemonFlags, sup *supervise.Supervisor, cfg *conf.Config) *reloader {
+	return &reloader{path: path, flags: flags, sup: sup, latest: cfg, active: map[string]conf.Group{}}
+}
+
+// add activates a group of the config.
+func (r *reloader) add(ctx context.Context, g conf.Group) error {
+	if err := r.sup.Add(ctx, g.Supervise()); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.active[g.Name] = g
+	r.mu.Unlock()
+	return nil
+}
+
+// activeConfig is the running groups as a Config, for conf.Diff.
+func (r *reloader) activeConfig() *conf.Config {
+	c := &conf.Config{}
+	for _, g := range r.active {
+		c.Groups = append(c.Groups, g)
+	}
+	return c
+}
+
+// Reread reads the config file again and compares it with the running groups.
+func (r *reloader) Reread(ctx context.Context) (added, changed, removed []string, err error) {
+	cfg, err := loadConfig(r.path, r.flags)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.latest = cfg
+	added, changed, removed = conf.Diff(r.activeConfig(), cfg)
+	return added, changed, removed, nil
+}
+
+func (r *reloader) find(name string) (conf.Group, bool) {
+	for _, g := range r.latest.Groups {
+		if g.Name == name && g.Kind == conf.KindProgram {
+			return g, true
+		}
+	}
+	return conf.Group{}, false
+}
+
+// AddGroup activates a group of the last config read.
+func (r *reloader) AddGroup(ctx context.Context, name string) error {
+	r.mu.Lock()
+	g, ok := r.find(name)
+	_, running := r.active[name]
+	r.mu.Unlock()
+	switch {
+	case !ok:
+		return &supervise.ProcessError{Op: "add", Name: name, Err: supervise.ErrNotFound}
+	case running:
+		return &supervise.ProcessError{Op: "add", Name: name, Err: supervise.ErrAlreadyAdded}
+	}
+	return r.add(ctx, g)
+}
+
+// RemoveGroup deactivates a group whose processes are all stopped.
+func (r *reloader) RemoveGroup(ctx context.Context, name string) error {
+	r.mu.Lock()
+	_, running := r.active[name]
+	r.mu.Unlock()
+	if !running {
+		return &supervise.ProcessError{Op: "remove", Name: name, Err: supervise.ErrNotFound}
+	}
+	if err := r.sup.Remove(ctx, name); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	delete(r.active, name)
+	r.mu.Unlock()
+	return nil
+}
+
+// configInfo is getAllConfigInfo: every process of the last config read, in use when its
+// group is running.
+func (r *reloader) configInfo() []rpc.ConfigInfo {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	infos := r.latest.ConfigInfo()
+	out := make([]rpc.ConfigInfo, 0, len(infos))
+	for _, c := range infos {
+		_, inUse := r.active[c.Group]
+		out = append(out, toRPCInfo(c, inUse))
+	}
+	return out
+}
+
+func toRPCInfo(c conf.ConfigInfo, inUse bool) rpc.ConfigInfo {
+	uid := "none"
+	if c.UID != nil {
+		uid = strconv.Itoa(*c.UID)
+	}
+	return rpc.ConfigInfo{
+		Name: c.Name, Group: c.Group,
+		GroupPriority: c.GroupPrio, ProcessPriority: c.ProcessPrio,
+		InUse: inUse, AutoStart: c.AutoStart,
+		Directory: c.Directory, UID: uid, Command: c.Command, ServerURL: c.ServerURL,
+		ExitCodes:   c.ExitCodes,
+		KillAsGroup: c.KillAsGroup, RedirectStderr: c.RedirectStderr,
+		StartRetries: c.StartRetries, StartSecs: c.StartSecs,
+		StopSignal: c.StopSignal, StopWaitSecs: c.StopWaitSecs,
+		Stdout: rpc.LogConfig{
+			Logfile: c.StdoutLogfile, MaxBytes: c.StdoutLogfileMaxBytes, Backups: c.StdoutLogfileBackups,
+			CaptureMaxBytes: c.StdoutCaptureMaxBytes, EventsEnabled: c.StdoutEventsEnabled, Syslog: c.StdoutSyslog,
+		},
+		Stderr: rpc.LogConfig{
+			Logfile: c.StderrLogfile, MaxBytes: c.StderrLogfileMaxBytes, Backups: c.StderrLogfileBackups,
+			CaptureMaxBytes: c.StderrCaptureMaxBytes, EventsEnabled: c.StderrEventsEnabled, Syslog: c.StderrSyslog,
+		},
+	}
+}
