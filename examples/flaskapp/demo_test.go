@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
+	"github.com/supervisord-lite/supervisord-lite/pyenv"
 )
 
 // TestAppFiles checks the static files agree with each other: the Pipfile is valid TOML with
@@ -127,7 +128,9 @@ func TestDemo(t *testing.T) {
 	vars := first.vars
 
 	t.Run("setup", func(t *testing.T) { checkSetup(t, root, demo, first) })
-	t.Run("gunicorn", func(t *testing.T) { checkGunicorn(t, root, vars) })
+	var env []string
+	t.Run("pyenv", func(t *testing.T) { env = checkPyenv(t, root, vars) })
+	t.Run("gunicorn", func(t *testing.T) { checkGunicorn(t, root, vars, env) })
 	t.Run("supervisord", func(t *testing.T) { checkSupervisord(t, vars) })
 }
 
@@ -225,14 +228,58 @@ func checkSetup(t *testing.T, root, demo string, first setupResult) {
 	assert.NotContains(t, guide.stdout, "@", "every placeholder replaced")
 }
 
+// checkPyenv resolves the app folder with this module's pyenv package, as the daemon will, and
+// compares with the real pyenv when ~/.pyenv has it. It returns the environment to run
+// gunicorn with (nil when resolution failed).
+func checkPyenv(t *testing.T, root string, vars map[string]string) []string {
+	app := filepath.Join(root, "examples", "flaskapp")
+	res, err := pyenv.Resolve(pyenv.Options{Root: vars["PYENV_ROOT"], Dir: app, Env: cleanEnv(), NoSystem: true})
+	require.NoError(t, err)
+	which, err := res.Which("gunicorn")
+	require.NoError(t, err)
+	prefix, err := res.Prefix()
+	require.NoError(t, err)
+	assert.Equal(t, vars["PYENV_VERSION_NAME"], res.VersionName())
+	assert.Equal(t, filepath.Join(app, ".python-version"), res.Origin)
+	assert.Equal(t, vars["GUNICORN"], which)
+	assert.Equal(t, vars["VENV"], prefix)
+	env := res.Environ(cleanEnv())
+
+	t.Run("real pyenv", func(t *testing.T) {
+		bin := filepath.Join(os.Getenv("HOME"), ".pyenv", "libexec", "pyenv")
+		testenv.RequireFile(t, bin, "pyenv 2.6.30 (git clone into ~/.pyenv)")
+		for _, tc := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"version-name"}, res.VersionName()},
+			{[]string{"version-origin"}, res.Origin},
+			{[]string{"prefix"}, prefix},
+			{[]string{"which", "gunicorn", "--nosystem"}, which},
+		} {
+			cmd := exec.Command(bin, tc.args...)
+			cmd.Dir = app
+			cmd.Env = cleanEnv("PYENV_ROOT="+vars["PYENV_ROOT"], "PWD="+app)
+			out, err := cmd.Output()
+			if assert.NoError(t, err, "pyenv %v", tc.args) {
+				assert.Equal(t, tc.want, strings.TrimSpace(string(out)), "pyenv %v", tc.args)
+			}
+		}
+	})
+	return env
+}
+
 // checkGunicorn serves the app with the venv's gunicorn over HTTPS and checks every route, a
 // worker crash, and a clean stop.
-func checkGunicorn(t *testing.T, root string, vars map[string]string) {
+func checkGunicorn(t *testing.T, root string, vars map[string]string, env []string) {
+	if env == nil {
+		env = cleanEnv()
+	}
 	app := filepath.Join(root, "examples", "flaskapp")
 	port := freePort(t)
 	base := fmt.Sprintf("https://127.0.0.1:%d", port)
 	const workers = 2
-	g := start(t, filepath.Join(t.TempDir(), "gunicorn.log"), cleanEnv(), app,
+	g := start(t, filepath.Join(t.TempDir(), "gunicorn.log"), env, app,
 		vars["GUNICORN"], "--chdir", app, "--bind", fmt.Sprintf("127.0.0.1:%d", port),
 		"--workers", strconv.Itoa(workers), "--graceful-timeout", "5",
 		"--certfile", vars["CERTFILE"], "--keyfile", vars["KEYFILE"], "wsgi:app")
@@ -284,31 +331,55 @@ func checkGunicorn(t *testing.T, root string, vars map[string]string) {
 	assert.Equal(t, 200, code)
 	assert.Regexp(t, `worker \d+`, string(body))
 
-	// /crash: the worker dies without answering; gunicorn replaces it.
-	_, _, err = get(c, base+"/crash")
-	assert.Error(t, err, "a crashed worker sends no response")
-	var after map[int32]bool
-	replaced := pollUntil(10*time.Second, 20*time.Millisecond, func() bool {
-		after = childPids(master)
-		gone := 0
+	// /crash: the worker dies (without answering, except for a caught TERM); gunicorn replaces it.
+	crashes := []struct {
+		query   string
+		respond bool   // the client gets a response
+		log     string // gunicorn's log line about the dead worker, %d = its pid
+	}{
+		{query: "", log: "Worker with pid %d was terminated due to signal 9"},
+		{query: "?mode=exit&code=1", log: "flaskapp: worker %d exits with code 1 on /crash"},
+		{query: "?mode=signal&sig=TERM", respond: true, log: "Worker exiting (pid: %d)"},
+	}
+	for _, tc := range crashes {
+		before := childPids(master)
+		code, body, err := get(c, base+"/crash"+tc.query)
+		if tc.respond {
+			assert.NoError(t, err, tc.query)
+			assert.Equal(t, 200, code, "%s: %s", tc.query, body)
+		} else {
+			assert.Error(t, err, "%s: a crashed worker sends no response", tc.query)
+		}
+		var after map[int32]bool
+		replaced := pollUntil(10*time.Second, 20*time.Millisecond, func() bool {
+			after = childPids(master)
+			gone := 0
+			for p := range before {
+				if !after[p] {
+					gone++
+				}
+			}
+			return len(after) == workers && gone == 1
+		})
+		require.True(t, replaced, "%s: worker not replaced: before %v, after %v; log:\n%s", tc.query, before, after, g.logText())
 		for p := range before {
 			if !after[p] {
-				gone++
+				assert.Contains(t, g.logText(), fmt.Sprintf(tc.log, p), tc.query)
 			}
 		}
-		return len(after) == workers && gone == 1
-	})
-	require.True(t, replaced, "worker not replaced: before %v, after %v; log:\n%s", before, after, g.logText())
-	for p := range before {
-		if !after[p] {
-			assert.Contains(t, g.logText(), fmt.Sprintf("Worker with pid %d was terminated due to signal 9", p))
+		for p := range after {
+			if !before[p] {
+				seen = append(seen, record(t, p))
+			}
 		}
 	}
-	for p := range after {
-		if !before[p] {
-			seen = append(seen, record(t, p))
-		}
+	// Bad /crash parameters are refused, and the worker lives.
+	for _, q := range []string{"?mode=bogus", "?mode=exit&code=x", "?mode=signal&sig=NOPE"} {
+		code, body, err := get(c, base+"/crash"+q)
+		require.NoError(t, err, q)
+		assert.Equal(t, 400, code, "%s: %s", q, body)
 	}
+	assert.Equal(t, workers, len(childPids(master)))
 	for i := 0; i < 4; i++ {
 		code, body, err = get(c, base+"/health")
 		require.NoError(t, err)
