@@ -55,7 +55,8 @@ var supervisordCases = []rotationCase{
 func TestDifferentialAgainstSupervisord(t *testing.T) {
 	testenv.Short(t)
 	sv := testenv.LookPath(t, "supervisord", "supervisor")
-	python := testenv.LookPath(t, "python3", "python3")
+	python := "/usr/bin/python3"
+	testenv.RequireFile(t, python, "Debian package python3")
 	dir := t.TempDir()
 	script := filepath.Join(dir, "child.py")
 	require.NoError(t, os.WriteFile(script, []byte(childScript), 0o644))
