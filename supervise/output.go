@@ -37,8 +37,8 @@ type capture struct {
 	events  bool
 
 	mu   sync.Mutex
-	ring [TailBytes]byte
-	n    int64 // total bytes seen
+	ring *[TailBytes]byte // allocated by the first Write, so a silent program costs nothing
+	n    int64            // total bytes seen
 }
 
 func (c *capture) Write(p []byte) (int, error) {
@@ -46,6 +46,9 @@ func (c *capture) Write(p []byte) (int, error) {
 		c.file.Write(p) // never fails: disk errors are counted and reported via OnError
 	}
 	c.mu.Lock()
+	if c.ring == nil && len(p) > 0 {
+		c.ring = new([TailBytes]byte)
+	}
 	q := p
 	if len(q) > TailBytes {
 		c.n += int64(len(q) - TailBytes)
@@ -69,6 +72,9 @@ func (c *capture) Write(p []byte) (int, error) {
 func (c *capture) last() []byte {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.ring == nil {
+		return nil
+	}
 	if c.n <= TailBytes {
 		return append([]byte(nil), c.ring[:c.n]...)
 	}

@@ -16,7 +16,7 @@ import (
 type process struct {
 	sv    *Supervisor
 	group string
-	prog  Program // with defaults applied
+	prog  *Program // with defaults applied; shared with the group's config, never modified
 	out   *output // where its stdout and stderr go
 
 	cmds chan procCmd
@@ -78,7 +78,7 @@ type procReply struct {
 	stdin  io.Writer
 }
 
-func newProcess(sv *Supervisor, group string, prog Program, out *output) *process {
+func newProcess(sv *Supervisor, group string, prog *Program, out *output) *process {
 	p := &process{sv: sv, group: group, prog: prog, out: out, cmds: make(chan procCmd), done: make(chan struct{})}
 	p.snap.Store(&snapshot{info: p.info(), changed: make(chan struct{})})
 	return p
@@ -484,7 +484,7 @@ func (p *process) settle() {
 	for _, e := range p.queued {
 		p.sv.hub.publish(e)
 	}
-	p.queued = p.queued[:0]
+	p.queued = nil // an idle process holds no event buffer
 }
 
 // publish replaces the snapshot when anything readers can see changed.

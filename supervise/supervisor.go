@@ -322,8 +322,9 @@ func (s *Supervisor) Add(ctx context.Context, g Group) error {
 		return &ProcessError{Op: "add", Name: g.Name, Err: ErrAlreadyAdded}
 	}
 	e := &groupEntry{cfg: cfg}
-	for _, prog := range cfg.Programs {
-		out, err := s.newOutput(g.Name, prog)
+	for i := range cfg.Programs {
+		prog := &cfg.Programs[i]
+		out, err := s.newOutput(g.Name, *prog)
 		if err != nil {
 			for _, p := range e.procs {
 				p.out.close()
