@@ -17,7 +17,7 @@ type process struct {
 	sv    *Supervisor
 	group string
 	prog  *Program // with defaults applied; shared with the group's config, never modified
-	out   *output // where its stdout and stderr go
+	out   *output  // where its stdout and stderr go
 
 	cmds chan procCmd
 	done chan struct{} // closed when run returns
