@@ -247,7 +247,7 @@ func ourPyenv(c pyenvCase) map[string]queryResult {
 func TestDifferentialPyenv(t *testing.T) {
 	bin := os.Getenv("HOME") + "/.pyenv/bin/pyenv"
 	testenv.RequireFile(t, bin, "pyenv 2.6.30")
-	n := 200
+	n := 160
 	if testing.Short() {
 		n = 30
 	}
