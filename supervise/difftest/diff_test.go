@@ -1,0 +1,257 @@
+package difftest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
+	"github.com/supervisord-lite/supervisord-lite/supervise"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// prog is one program of the set, written both as a supervisord section and a Program.
+type prog struct {
+	name         string
+	command      string // command= line; {dir} is the run's directory
+	startsecs    int
+	startretries int
+	autorestart  string
+}
+
+var programs = []prog{
+	{"exit1", "/bin/sh -c 'exit 1'", 1, 2, "unexpected"},
+	{"run2ok", "/bin/sh -c 'sleep 1.5; exit 0'", 1, 3, "unexpected"},
+	// Exits 3 (unexpected) twice after reaching RUNNING, then 0: three runs.
+	{"thrice", `/bin/sh -c 'n=$(cat {dir}/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > {dir}/n; sleep 1.2; [ $n -ge 3 ] && exit 0; exit 3'`, 1, 3, "unexpected"},
+	{"nofile", "/nonexistent/x", 1, 0, "unexpected"},
+	{"steady", "/bin/sleep 100", 1, 3, "unexpected"},
+	{"never", "/bin/sh -c 'sleep 1.2; exit 4'", 1, 3, "false"},
+}
+
+// observe is how long each run lasts before shutdown.
+const observe = 6 * time.Second
+
+// line is one supervisord log event of a program, without pid and time.
+type line struct {
+	at   time.Time
+	name string
+	what string // e.g. "spawned", "exited (exit status 1; not expected)"
+}
+
+var (
+	reTime   = regexp.MustCompile(`^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) (\w{4}) (.*)$`)
+	patterns = []*regexp.Regexp{
+		regexp.MustCompile(`^(spawned): '([^']+)' with pid \d+$`),
+		regexp.MustCompile(`^(success): (\S+) entered RUNNING state`),
+		regexp.MustCompile(`^(exited): (\S+) \((.*)\)$`),
+		regexp.MustCompile(`^(gave up): (\S+) entered FATAL state`),
+		regexp.MustCompile(`^(stopped): (\S+) \((.*)\)$`),
+		regexp.MustCompile(`^(spawnerr): (can't find command) '(\S+)'$`),
+	}
+)
+
+// parse extracts the program events from a supervisord-format log.
+func parse(t *testing.T, log []byte) map[string][]line {
+	out := map[string][]line{}
+	for _, l := range strings.Split(string(log), "\n") {
+		m := reTime.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		at, err := time.ParseInLocation("2006-01-02 15:04:05,000", m[1], time.Local)
+		require.NoError(t, err)
+		for _, p := range patterns {
+			pm := p.FindStringSubmatch(m[3])
+			if pm == nil {
+				continue
+			}
+			what := pm[1]
+			name := pm[2]
+			switch what {
+			case "exited", "stopped":
+				what += " (" + pm[3] + ")"
+			case "spawnerr":
+				name = strings.TrimPrefix(pm[3], "/nonexistent/")
+				name = map[string]string{"x": "nofile"}[name]
+				what += " " + pm[2]
+			}
+			out[name] = append(out[name], line{at: at, name: name, what: m[2] + " " + what})
+		}
+	}
+	return out
+}
+
+func conf(dir string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `[unix_http_server]
+file=%[1]s/sv.sock
+
+[supervisord]
+nodaemon=true
+user=root
+logfile=%[1]s/supervisord.log
+loglevel=info
+pidfile=%[1]s/supervisord.pid
+childlogdir=%[1]s
+identifier=diff
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+`, dir)
+	for _, p := range programs {
+		fmt.Fprintf(&b, "\n[program:%s]\ncommand=%s\nstartsecs=%d\nstartretries=%d\nautorestart=%s\n",
+			p.name, strings.ReplaceAll(p.command, "{dir}", dir), p.startsecs, p.startretries, p.autorestart)
+	}
+	return b.String()
+}
+
+// runSupervisord runs the real supervisord for the observation window, keeping its loop awake
+// with an XML-RPC call every 50 ms (so its reap race does not promote instant exits), then
+// stops it with SIGTERM and returns its log.
+func runSupervisord(t *testing.T, bin string) []byte {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "supervisord.conf")
+	require.NoError(t, os.WriteFile(cfg, []byte(conf(dir)), 0o644))
+	cmd := exec.Command(bin, "-n", "-c", cfg)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	require.NoError(t, cmd.Start())
+	client := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", filepath.Join(dir, "sv.sock"))
+	}}}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		body := `<?xml version="1.0"?><methodCall><methodName>supervisor.getState</methodName><params></params></methodCall>`
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				client.CloseIdleConnections()
+				return
+			case <-tick.C:
+				if resp, err := client.Post("http://localhost/RPC2", "text/xml", strings.NewReader(body)); err == nil {
+					resp.Body.Close()
+				}
+			}
+		}
+	}()
+	time.Sleep(observe)
+	close(stop)
+	wg.Wait()
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, cmd.Wait(), "supervisord output:\n%s", out.String())
+	log, err := os.ReadFile(filepath.Join(dir, "supervisord.log"))
+	require.NoError(t, err)
+	return log
+}
+
+// runEngine runs the same set under supervise for the same window and returns its log.
+func runEngine(t *testing.T) []byte {
+	dir := t.TempDir()
+	var buf syncBuffer
+	sv := supervise.New(supervise.Options{ChildLogDir: dir, Identifier: "diff",
+		Logger: slog.New(supervise.NewLogHandler(&buf, slog.LevelInfo))})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sv.Serve(ctx) }()
+	for _, p := range programs {
+		ar := map[string]supervise.AutoRestart{"unexpected": supervise.RestartUnexpected,
+			"true": supervise.RestartAlways, "false": supervise.RestartNever}[p.autorestart]
+		retries := p.startretries
+		if retries == 0 {
+			retries = -1
+		}
+		require.NoError(t, sv.Add(ctx, supervise.Group{Name: p.name, Priority: 999, Programs: []supervise.Program{{
+			Name: p.name, CommandLine: strings.ReplaceAll(p.command, "{dir}", dir),
+			StartSecs: time.Duration(p.startsecs) * time.Second, StartRetries: retries, AutoRestart: ar,
+		}}}))
+	}
+	time.Sleep(observe)
+	cancel()
+	require.NoError(t, <-done)
+	return buf.bytes()
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]byte(nil), b.b.Bytes()...)
+}
+
+func whats(ls []line) []string {
+	var out []string
+	for _, l := range ls {
+		out = append(out, l.what)
+	}
+	return out
+}
+
+// spawnGaps returns the time from each exit to the next spawn.
+func spawnGaps(ls []line) []time.Duration {
+	var out []time.Duration
+	var exitAt time.Time
+	for _, l := range ls {
+		switch {
+		case strings.Contains(l.what, "exited"):
+			exitAt = l.at
+		case strings.HasSuffix(l.what, "spawned") && !exitAt.IsZero():
+			out = append(out, l.at.Sub(exitAt))
+		}
+	}
+	return out
+}
+
+func TestDifferentialAgainstSupervisord(t *testing.T) {
+	testenv.Short(t)
+	bin := testenv.LookPath(t, "supervisord", "supervisor")
+	real := parse(t, runSupervisord(t, bin))
+	ours := parse(t, runEngine(t))
+	for _, p := range programs {
+		t.Run(p.name, func(t *testing.T) {
+			assert.Equal(t, whats(real[p.name]), whats(ours[p.name]))
+			rg, og := spawnGaps(real[p.name]), spawnGaps(ours[p.name])
+			require.Equal(t, len(rg), len(og))
+			for i := range rg {
+				// supervisord acts at its next loop wake-up: up to 1 s late, never early.
+				assert.InDelta(t, rg[i].Seconds(), og[i].Seconds(), 1.0, "gap %d", i)
+				assert.GreaterOrEqual(t, rg[i]+50*time.Millisecond, og[i], "gap %d: ours is not later", i)
+			}
+			t.Logf("supervisord: %v gaps %v", whats(real[p.name]), rg)
+			t.Logf("supervise:   %v gaps %v", whats(ours[p.name]), og)
+		})
+	}
+}
