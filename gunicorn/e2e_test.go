@@ -237,13 +237,13 @@ func expectedPrint(t testing.TB, c Config, dir string) map[string]string {
 
 // extraPrint is what the Extra flags the generator uses must show.
 var extraPrint = map[string][2]string{
-	"--backlog":      {"backlog", "64"},
-	"--reuse-port":   {"reuse_port", "True"},
-	"--ssl-version":  {"ssl_version", "5"},
-	"--no-sendfile":  {"sendfile", "False"},
-	"--spew":         {"spew", "True"},
-	"--initgroups":   {"initgroups", "True"},
-	"--statsd-host":  {"statsd_host", "('localhost', 8125)"},
+	"--backlog":        {"backlog", "64"},
+	"--reuse-port":     {"reuse_port", "True"},
+	"--ssl-version":    {"ssl_version", "5"},
+	"--no-sendfile":    {"sendfile", "False"},
+	"--spew":           {"spew", "True"},
+	"--initgroups":     {"initgroups", "True"},
+	"--statsd-host":    {"statsd_host", "('localhost', 8125)"},
 	"--worker-tmp-dir": {"worker_tmp_dir", "/dev/shm"},
 }
 
