@@ -21,6 +21,14 @@ type fake struct {
 	signals []string // "group:name SIG" in order
 	stdin   map[string]string
 	block   chan struct{} // when set, a waited Start blocks until it is closed or ctx ends
+	clock   func() time.Time // when set, the time instead of now
+}
+
+func (f *fake) time() time.Time {
+	if f.clock != nil {
+		return f.clock()
+	}
+	return f.now
 }
 
 type fakeProc struct {
@@ -135,7 +143,7 @@ func (f *fake) Start(ctx context.Context, spec string, wait bool) ([]Result, err
 		if p.info.State.IsRunning() {
 			return supervise.ErrAlreadyStarted
 		}
-		p.info.State, p.info.Start, p.info.Pid = supervise.Running, f.now, f.nextPid
+		p.info.State, p.info.Start, p.info.Pid = supervise.Running, f.time(), f.nextPid
 		f.nextPid++
 		return nil
 	})
@@ -154,7 +162,7 @@ func (f *fake) Stop(_ context.Context, spec string, _ bool) ([]Result, error) {
 		if !p.info.State.IsRunning() {
 			return supervise.ErrNotRunning
 		}
-		p.info.State, p.info.Stop, p.info.Pid = supervise.Stopped, f.now, 0
+		p.info.State, p.info.Stop, p.info.Pid = supervise.Stopped, f.time(), 0
 		return nil
 	})
 }
@@ -189,7 +197,7 @@ func (f *fake) Status(spec string) ([]supervise.ProcessInfo, error) {
 	out := make([]supervise.ProcessInfo, len(ps))
 	for i, p := range ps {
 		out[i] = p.info
-		out[i].Now = f.now
+		out[i].Now = f.time()
 	}
 	if spec == "" || spec == "all" {
 		sort.Slice(out, func(i, j int) bool {
