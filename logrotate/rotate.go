@@ -23,6 +23,10 @@ func (w *Writer) backupName(i int, gz bool) string {
 // file. When the current file cannot be moved away it is reopened for appending, so nothing is
 // lost and the next rollover check tries again.
 func (w *Writer) rollover() error {
+	if fi, serr := os.Stat(w.Filename); serr == nil && !fi.Mode().IsRegular() {
+		// A device or a pipe (/dev/stdout): nothing to rotate, never rename it.
+		return w.ensureOpen()
+	}
 	err := w.closeFile()
 	flag := 0
 	shifted := false
@@ -157,7 +161,8 @@ func compressFile(src, dst string, mode os.FileMode) (err error) {
 			_ = os.Remove(tmp)
 		}
 	}()
-	zw := gzip.NewWriter(out)
+	// BestSpeed: the next rotation waits for this compression, so its speed bounds the writer.
+	zw, _ := gzip.NewWriterLevel(out, gzip.BestSpeed)
 	zw.Name = filepath.Base(src)
 	zw.ModTime = fi.ModTime()
 	_, err = io.Copy(zw, in)

@@ -22,7 +22,8 @@ const defaultMode os.FileMode = 0o644
 // the first call to a method.
 //
 // The file is opened lazily by the first Write (append mode, created with Mode), and reopened by a
-// Write after Close.
+// Write after Close. A Filename that is not a regular file (/dev/stdout, a pipe) is written to but
+// never rotated.
 type Writer struct {
 	// Filename is the path of the current log file. Required. Its directory is not created.
 	Filename string
@@ -60,6 +61,7 @@ type Writer struct {
 	size     int64
 	dropped  int64
 	failing  bool
+	regular  bool         // the open file is a regular file (not /dev/stdout, a pipe...): rotatable
 	boundary time.Time    // next time-based rotation; zero until the file was first opened
 	job      *compressJob // running compression, nil when none
 
@@ -117,7 +119,7 @@ func (w *Writer) write(p []byte) error {
 		return err
 	}
 	var errs error
-	if w.Every != Never {
+	if w.Every != Never && w.regular {
 		now := w.now()
 		if !now.Before(w.boundary) {
 			if w.size > 0 {
@@ -151,7 +153,7 @@ func (w *Writer) write(p []byte) error {
 		return appendErr(errs, fmt.Errorf("logrotate: %w", err))
 	}
 	w.size += int64(n)
-	if w.MaxBytes > 0 && w.size >= w.MaxBytes {
+	if w.MaxBytes > 0 && w.size >= w.MaxBytes && w.regular {
 		// The file may have been truncated by someone else (logrotate's copytruncate): ask the
 		// kernel where the append really ended before rotating.
 		if end, serr := w.f.Seek(0, io.SeekCurrent); serr == nil {
@@ -215,6 +217,7 @@ func (w *Writer) open(flag int) error {
 	}
 	w.f = f
 	w.size = fi.Size()
+	w.regular = fi.Mode().IsRegular()
 	if w.Every != Never && w.boundary.IsZero() {
 		// A file last written in an earlier period is rotated by the first Write.
 		ref := w.now()

@@ -3,10 +3,12 @@ package logrotate
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -198,3 +200,44 @@ func sortedKeys(m map[string]int64) []string {
 
 // fmtSscanf parses the sequence number of a seqLine.
 func fmtSscanf(l string, n *int) (int, error) { return fmt.Sscanf(l, "line %d", n) }
+
+// A FIFO (like /dev/stdout) is written to but never renamed or truncated.
+func TestNonRegularFileIsNeverRotated(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o644))
+	got := make(chan []byte, 1)
+	go func() {
+		f, err := os.Open(fifo) // blocks until the Writer opens the other end
+		if err != nil {
+			got <- nil
+			return
+		}
+		defer f.Close()
+		b, _ := io.ReadAll(f)
+		got <- b
+	}()
+	w := &Writer{Filename: fifo, MaxBytes: 10, Backups: 2, Every: Hourly}
+	for i := 0; i < 5; i++ {
+		_, _ = w.Write([]byte("0123456789abcdef\n"))
+	}
+	require.NoError(t, w.Rotate())
+	require.NoError(t, w.Close())
+	assert.Equal(t, strings.Repeat("0123456789abcdef\n", 5), string(<-got))
+	assert.Zero(t, w.Dropped())
+	fi, err := os.Stat(fifo)
+	require.NoError(t, err)
+	assert.Equal(t, os.ModeNamedPipe, fi.Mode().Type())
+	assert.Equal(t, []string{"pipe"}, dirNames(t, dir))
+}
+
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var out []string
+	for _, e := range ents {
+		out = append(out, e.Name())
+	}
+	return out
+}
