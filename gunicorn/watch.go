@@ -19,7 +19,9 @@ type CertEvent struct {
 }
 
 // Renewed reports whether the event is a certificate replacing another one.
-func (e CertEvent) Renewed() bool { return e.Err == nil && e.Old.SHA256 != "" && e.Old.SHA256 != e.New.SHA256 }
+func (e CertEvent) Renewed() bool {
+	return e.Err == nil && e.Old.SHA256 != "" && e.Old.SHA256 != e.New.SHA256
+}
 
 // CertWatcher reads a certificate file at an interval and reports changes: the first reading,
 // a new certificate at the path (a renewal: gunicorn 20.1 serves it from the next connection
