@@ -162,6 +162,11 @@ func (c *forkChild) finishOne() {
 // holds has been read.
 func (c *forkChild) drain(f *os.File, w io.Writer) {
 	defer c.finishOne()
+	defer func() {
+		if e, ok := w.(interface{ endOfStream() }); ok {
+			e.endOfStream()
+		}
+	}()
 	defer f.Close()
 	rc, err := f.SyscallConn()
 	if err != nil {

@@ -65,6 +65,18 @@ func runHelper(name string, args []string) int {
 			os.Stdout.Write(buf[:k])
 			n -= k
 		}
+	case "seq": // write lines 00000000..N-1 in 1000-byte writes (ending mid-line), a short pause between
+		n, _ := strconv.Atoi(args[0])
+		var buf []byte
+		for i := 0; i < n; i++ {
+			buf = append(buf, fmt.Sprintf("%08d\n", i)...)
+			if len(buf) >= 1000 {
+				os.Stdout.Write(buf[:1000])
+				buf = append(buf[:0], buf[1000:]...)
+				time.Sleep(time.Millisecond)
+			}
+		}
+		os.Stdout.Write(buf)
 	case "env":
 		for _, kv := range os.Environ() {
 			if strings.HasPrefix(kv, "SUPERVISOR_") || strings.HasPrefix(kv, "HELPER_") {

@@ -1,6 +1,7 @@
 package supervise
 
 import (
+	"bytes"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -36,16 +37,25 @@ type capture struct {
 	file    *logrotate.Writer
 	events  bool
 
-	mu   sync.Mutex
-	ring *[TailBytes]byte // allocated by the first Write, so a silent program costs nothing
-	n    int64            // total bytes seen
+	mu      sync.Mutex
+	ring    *[TailBytes]byte // allocated by the first Write, so a silent program costs nothing
+	n       int64            // total bytes seen
+	partial []byte           // the unfinished last line, not yet in the file
 }
 
+// maxPartial is the longest unfinished line held back from the log file; a longer one is
+// written as it is.
+const maxPartial = 64 << 10
+
+// Write takes one chunk read from the child. The log file gets whole lines only, each batch
+// as one write, so a rotation never splits a line between two files: the unfinished end of a
+// chunk is held until its newline arrives, the stream ends, or it reaches maxPartial. Events
+// and the tail get the bytes at once.
 func (c *capture) Write(p []byte) (int, error) {
-	if c.file != nil {
-		c.file.Write(p) // never fails: disk errors are counted and reported via OnError
-	}
 	c.mu.Lock()
+	if c.file != nil {
+		c.writeLines(p)
+	}
 	if c.ring == nil && len(p) > 0 {
 		c.ring = new([TailBytes]byte)
 	}
@@ -61,11 +71,52 @@ func (c *capture) Write(p []byte) (int, error) {
 		c.n += int64(k)
 	}
 	c.mu.Unlock()
+	c.sv.log(slog.LevelDebug, "'%s' %s output:\n%s", c.name, c.channel, p)
 	if c.events {
 		c.sv.hub.publish(Event{Kind: EventLog, Time: c.sv.clock.Now(), Group: c.group, Name: c.name,
 			Channel: c.channel, Data: append([]byte(nil), p...)})
 	}
 	return len(p), nil
+}
+
+// writeLines is called with c.mu held. The logrotate.Writer never fails (disk errors are
+// counted and reported through OnError) and never blocks on a full disk.
+func (c *capture) writeLines(p []byte) {
+	i := bytes.LastIndexByte(p, '\n')
+	if i < 0 {
+		c.partial = append(c.partial, p...)
+		if len(c.partial) >= maxPartial {
+			c.flushLocked()
+		}
+		return
+	}
+	if len(c.partial) > 0 {
+		c.partial = append(c.partial, p[:i+1]...)
+		c.flushLocked()
+	} else {
+		c.file.Write(p[:i+1])
+	}
+	if rest := p[i+1:]; len(rest) > 0 {
+		c.partial = append(c.partial, rest...)
+	}
+}
+
+func (c *capture) flushLocked() {
+	if len(c.partial) > 0 && c.file != nil {
+		c.file.Write(c.partial)
+	}
+	if cap(c.partial) > 4096 {
+		c.partial = nil // do not keep a large buffer for an idle stream
+	} else {
+		c.partial = c.partial[:0]
+	}
+}
+
+// endOfStream writes a held unfinished line: the child closed the stream or exited.
+func (c *capture) endOfStream() {
+	c.mu.Lock()
+	c.flushLocked()
+	c.mu.Unlock()
 }
 
 // last returns a copy of the last bytes written (at most TailBytes).
