@@ -5,7 +5,17 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
+
+// next decodes the character at s[i] and returns it with the index after it.
+func next(s string, i int) (rune, int) {
+	if s[i] < utf8.RuneSelf {
+		return rune(s[i]), i + 1
+	}
+	r, size := utf8.DecodeRuneInString(s[i:])
+	return r, i + size
+}
 
 // KeyError is a `%(name)s` whose name is not in the mapping (Python's KeyError).
 type KeyError struct {
@@ -31,10 +41,18 @@ func (e *FormatError) Error() string { return e.Msg }
 // One deliberate difference: an unkeyed `%s`, `%r` or `%a` (which Python fills with the repr
 // of the whole mapping) is a *FormatError here.
 func Expand(format string, vars map[string]any) (string, error) {
+	return ExpandFunc(format, func(k string) (any, bool) {
+		v, ok := vars[k]
+		return v, ok
+	})
+}
+
+// ExpandFunc is Expand with the mapping given as a lookup function.
+func ExpandFunc(format string, lookup func(name string) (any, bool)) (string, error) {
 	if strings.IndexByte(format, '%') < 0 {
 		return format, nil
 	}
-	rs := []rune(format)
+	rs := format
 	n := len(rs)
 	var out strings.Builder
 	out.Grow(len(format) + 16)
@@ -52,14 +70,14 @@ func Expand(format string, vars map[string]any) (string, error) {
 	incomplete := &FormatError{"incomplete format"}
 	i := 0
 	for i < n {
-		c := rs[i]
+		c := rune(rs[i])
 		if c != '%' {
-			j := i
-			for j < n && rs[j] != '%' {
-				j++
+			j := strings.IndexByte(rs[i:], '%')
+			if j < 0 {
+				j = n - i
 			}
-			out.WriteString(string(rs[i:j]))
-			i = j
+			out.WriteString(rs[i : i+j])
+			i += j
 			continue
 		}
 		i++
@@ -89,8 +107,8 @@ func Expand(format string, vars map[string]any) (string, error) {
 			if depth > 0 {
 				return "", &FormatError{"incomplete format key"}
 			}
-			key := string(rs[start : i-1])
-			v, ok := vars[key]
+			key := rs[start : i-1]
+			v, ok := lookup(key)
 			if !ok {
 				return "", &KeyError{Key: key}
 			}
@@ -101,8 +119,7 @@ func Expand(format string, vars map[string]any) (string, error) {
 			if i >= n {
 				return "", incomplete
 			}
-			c = rs[i]
-			i++
+			c, i = next(rs, i)
 			switch c {
 			case '-':
 				sp.minus = true
@@ -140,16 +157,14 @@ func Expand(format string, vars map[string]any) (string, error) {
 			if i >= n {
 				return "", incomplete
 			}
-			c = rs[i]
-			i++
+			c, i = next(rs, i)
 		} else if isDigit(c) {
 			sp.width = int(c - '0')
 			for {
 				if i >= n {
 					return "", incomplete
 				}
-				c = rs[i]
-				i++
+				c, i = next(rs, i)
 				if !isDigit(c) {
 					break
 				}
@@ -165,8 +180,7 @@ func Expand(format string, vars map[string]any) (string, error) {
 			if i >= n {
 				return "", incomplete
 			}
-			c = rs[i]
-			i++
+			c, i = next(rs, i)
 			if c == '*' {
 				v, err := nextArg()
 				if err != nil {
@@ -183,16 +197,14 @@ func Expand(format string, vars map[string]any) (string, error) {
 				if i >= n {
 					return "", incomplete
 				}
-				c = rs[i]
-				i++
+				c, i = next(rs, i)
 			} else if isDigit(c) {
 				sp.prec = int(c - '0')
 				for {
 					if i >= n {
 						return "", incomplete
 					}
-					c = rs[i]
-					i++
+					c, i = next(rs, i)
 					if !isDigit(c) {
 						break
 					}
@@ -207,8 +219,7 @@ func Expand(format string, vars map[string]any) (string, error) {
 			if i >= n {
 				return "", incomplete
 			}
-			c = rs[i]
-			i++
+			c, i = next(rs, i)
 		}
 		sp.conv = c
 		v, err := nextArg()
@@ -220,7 +231,7 @@ func Expand(format string, vars map[string]any) (string, error) {
 			if c >= 32 && c <= 126 {
 				ch = c
 			}
-			return "", &FormatError{fmt.Sprintf("unsupported format character '%c' (0x%x) at index %d", ch, c, i-1)}
+			return "", &FormatError{fmt.Sprintf("unsupported format character '%c' (0x%x) at index %d", ch, c, utf8.RuneCountInString(rs[:i])-1)}
 		}
 		s, err := sp.format(v)
 		if err != nil {

@@ -30,15 +30,40 @@ type Section struct {
 	// Line is the line of that first header.
 	Line int
 
-	keys   []string
-	values map[string]*Value
-	parent *File
+	entries []entry
+	index   map[string]int // built once the section has many keys
+	parent  *File
+}
+
+type entry struct {
+	key string
+	val Value
+}
+
+// find returns the index of key in entries, or -1.
+func (s *Section) find(key string) int {
+	if s.index != nil {
+		if i, ok := s.index[key]; ok {
+			return i
+		}
+		return -1
+	}
+	for i := range s.entries {
+		if s.entries[i].key == key {
+			return i
+		}
+	}
+	return -1
 }
 
 // Keys returns the section's own keys (not [DEFAULT]'s), lower-cased, in the order they first
 // appeared.
 func (s *Section) Keys() []string {
-	return append([]string(nil), s.keys...)
+	out := make([]string, len(s.entries))
+	for i, e := range s.entries {
+		out[i] = e.key
+	}
+	return out
 }
 
 // Options returns the keys Python's parser.options(section) returns: the section's own keys,
@@ -46,9 +71,9 @@ func (s *Section) Keys() []string {
 func (s *Section) Options() []string {
 	out := s.Keys()
 	if d := s.parent.defaults; d != nil && d != s {
-		for _, k := range d.keys {
-			if _, ok := s.values[k]; !ok {
-				out = append(out, k)
+		for _, e := range d.entries {
+			if s.find(e.key) < 0 {
+				out = append(out, e.key)
 			}
 		}
 	}
@@ -59,12 +84,12 @@ func (s *Section) Options() []string {
 // falling back to [DEFAULT]. ok is false when neither defines it.
 func (s *Section) Get(key string) (v Value, ok bool) {
 	key = strings.ToLower(key)
-	if p, ok := s.values[key]; ok {
-		return *p, true
+	if i := s.find(key); i >= 0 {
+		return s.entries[i].val, true
 	}
 	if d := s.parent.defaults; d != nil && d != s {
-		if p, ok := d.values[key]; ok {
-			return *p, true
+		if i := d.find(key); i >= 0 {
+			return d.entries[i].val, true
 		}
 	}
 	return Value{}, false
@@ -78,13 +103,26 @@ func (s *Section) Has(key string) bool {
 
 // Set sets key (lower-cased) to v in this section.
 func (s *Section) Set(key string, v Value) {
-	key = strings.ToLower(key)
-	if p, ok := s.values[key]; ok {
-		*p = v
-		return
+	s.set(strings.ToLower(key), v)
+}
+
+// set stores v under the lower-case key and returns its index in entries.
+func (s *Section) set(key string, v Value) int {
+	if i := s.find(key); i >= 0 {
+		s.entries[i].val = v
+		return i
 	}
-	s.keys = append(s.keys, key)
-	s.values[key] = &v
+	s.entries = append(s.entries, entry{key, v})
+	i := len(s.entries) - 1
+	if s.index != nil {
+		s.index[key] = i
+	} else if len(s.entries) > 32 {
+		s.index = make(map[string]int, 64)
+		for j, e := range s.entries {
+			s.index[e.key] = j
+		}
+	}
+	return i
 }
 
 // File is a parsed configuration: one or more files read into the same set of sections.
@@ -127,14 +165,14 @@ func (f *File) Defaults() *Section { return f.defaults }
 func (f *File) section(name, file string, line int) *Section {
 	if name == DefaultSection {
 		if f.defaults == nil {
-			f.defaults = &Section{Name: name, File: file, Line: line, values: map[string]*Value{}, parent: f}
+			f.defaults = &Section{Name: name, File: file, Line: line, parent: f}
 		}
 		return f.defaults
 	}
 	if s, ok := f.byName[name]; ok {
 		return s
 	}
-	s := &Section{Name: name, File: file, Line: line, values: map[string]*Value{}, parent: f}
+	s := &Section{Name: name, File: file, Line: line, parent: f}
 	f.byName[name] = s
 	f.sections = append(f.sections, s)
 	return s
@@ -181,30 +219,6 @@ func (e *EncodingError) Error() string {
 	return fmt.Sprintf("%s: line %d is not valid UTF-8", e.File, e.Line)
 }
 
-// splitLines splits like Python's universal-newline text reading: each line keeps a trailing
-// "\n" ("\r\n" and "\r" become "\n").
-func splitLines(s string) []string {
-	var lines []string
-	start := 0
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '\n':
-			lines = append(lines, s[start:i+1])
-			start = i + 1
-		case '\r':
-			lines = append(lines, s[start:i]+"\n")
-			if i+1 < len(s) && s[i+1] == '\n' {
-				i++
-			}
-			start = i + 1
-		}
-	}
-	if start < len(s) {
-		lines = append(lines, s[start:])
-	}
-	return lines
-}
-
 // IsSpace reports whether Python's str.isspace() is true for r.
 func IsSpace(r rune) bool {
 	return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
@@ -216,28 +230,31 @@ func Strip(s string) string { return strings.TrimFunc(s, IsSpace) }
 // commentStart returns the byte index where an inline comment starts, or -1, following
 // Python's round-by-round search.
 func commentStart(line string) int {
-	type cand struct {
-		prefix byte
-		index  int
+	if strings.IndexByte(line, ';') < 0 && strings.IndexByte(line, '#') < 0 {
+		return -1
 	}
-	prefixes := []cand{{';', -1}, {'#', -1}}
+	prefixes := [2]byte{';', '#'}
+	index := [2]int{-1, -1}
+	alive := [2]bool{true, true}
 	start := -1
-	for start == -1 && len(prefixes) > 0 {
-		var next []cand
-		for _, c := range prefixes {
-			i := strings.IndexByte(line[c.index+1:], c.prefix)
-			if i < 0 {
+	for start == -1 && (alive[0] || alive[1]) {
+		for p := 0; p < 2; p++ {
+			if !alive[p] {
 				continue
 			}
-			i += c.index + 1
-			next = append(next, cand{c.prefix, i})
+			i := strings.IndexByte(line[index[p]+1:], prefixes[p])
+			if i < 0 {
+				alive[p] = false
+				continue
+			}
+			i += index[p] + 1
+			index[p] = i
 			if i == 0 || precededBySpace(line, i) {
 				if start == -1 || i < start {
 					start = i
 				}
 			}
 		}
-		prefixes = next
 	}
 	return start
 }
@@ -252,21 +269,49 @@ func precededBySpace(line string, i int) bool {
 // On a *ParseError the sections read before the bad line are kept (as in Python); callers
 // that need all-or-nothing discard f.
 func (f *File) Read(name string, data []byte) error {
-	lines := splitLines(string(data))
+	type optRef struct {
+		sec *Section
+		i   int
+	}
 	var (
 		cur    *Section
-		opt    *Value // the value the current option line set; nil after a header
+		opt    optRef // the value the current option line set; sec nil after a header
 		indent = 0
 		perr   *ParseError
-		parts  = map[*Value][]string{}
+		parts  map[optRef][]string // multi-line values, joined at the end
 	)
 	defer func() {
-		for v, ps := range parts {
-			v.Raw = strings.TrimRightFunc(strings.Join(ps, "\n"), IsSpace)
+		for r, ps := range parts {
+			r.sec.entries[r.i].val.Raw = strings.TrimRightFunc(strings.Join(ps, "\n"), IsSpace)
 		}
 	}()
-	for i, line := range lines {
-		lineno := i + 1
+	appendPart := func(s string) {
+		if parts == nil {
+			parts = map[optRef][]string{}
+		}
+		ps, ok := parts[opt]
+		if !ok {
+			ps = []string{opt.sec.entries[opt.i].val.Raw}
+		}
+		parts[opt] = append(ps, s)
+	}
+	text := string(data)
+	lineno := 0
+	for len(text) > 0 {
+		lineno++
+		line := text
+		if j := strings.IndexAny(text, "\r\n"); j >= 0 {
+			line = text[:j+1]
+			text = text[j+1:]
+			if line[j] == '\r' {
+				line = line[:j] + "\n"
+				if strings.HasPrefix(text, "\n") {
+					text = text[1:]
+				}
+			}
+		} else {
+			text = ""
+		}
 		if !utf8.ValidString(line) {
 			return &EncodingError{File: name, Line: lineno}
 		}
@@ -275,27 +320,31 @@ func (f *File) Read(name string, data []byte) error {
 		if strings.HasPrefix(stripped, "#") || strings.HasPrefix(stripped, ";") {
 			cs = 0
 		}
-		value := line
+		value := stripped
 		if cs >= 0 {
-			value = line[:cs]
+			value = Strip(line[:cs])
 		}
-		value = Strip(value)
 		if value == "" {
-			if cs < 0 && cur != nil && opt != nil {
-				parts[opt] = append(parts[opt], "")
+			if cs < 0 && cur != nil && opt.sec != nil {
+				appendPart("")
 			}
 			continue
 		}
-		curIndent := strings.IndexFunc(line, func(r rune) bool { return !IsSpace(r) })
-		curIndent = utf8.RuneCountInString(line[:curIndent])
-		if cur != nil && opt != nil && curIndent > indent {
-			parts[opt] = append(parts[opt], value)
+		curIndent := 0
+		if !IsSpace(rune(line[0])) && line[0] < utf8.RuneSelf {
+			curIndent = 0
+		} else {
+			k := strings.IndexFunc(line, func(r rune) bool { return !IsSpace(r) })
+			curIndent = utf8.RuneCountInString(line[:k])
+		}
+		if cur != nil && opt.sec != nil && curIndent > indent {
+			appendPart(value)
 			continue
 		}
 		indent = curIndent
 		if header, ok := sectionHeader(value); ok {
 			cur = f.section(header, name, lineno)
-			opt = nil
+			opt = optRef{}
 			continue
 		}
 		if cur == nil {
@@ -308,13 +357,12 @@ func (f *File) Read(name string, data []byte) error {
 		}
 		if key == "" {
 			perr = addLineError(perr, name, lineno, line)
-			opt = nil
+			opt = optRef{}
 			continue
 		}
-		key = strings.ToLower(key)
-		cur.Set(key, Value{Raw: val, File: name, Line: lineno})
-		opt = cur.values[key]
-		parts[opt] = []string{val}
+		i := cur.set(strings.ToLower(key), Value{Raw: val, File: name, Line: lineno})
+		opt = optRef{cur, i}
+		delete(parts, opt)
 	}
 	if perr != nil {
 		return perr

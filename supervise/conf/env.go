@@ -3,6 +3,7 @@ package conf
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // EnvVar is one KEY=VALUE pair of an environment= option.
@@ -61,60 +62,55 @@ func isShlexSpace(r rune) bool { return r == ' ' || r == '\t' || r == '\r' || r 
 // shlexTokens is list(shlex.shlex(s)) with posix=False and the extra word characters.
 // comment reports whether a `#` comment dropped text.
 func shlexTokens(s string) (toks []string, comment bool, err error) {
-	rs := []rune(s)
-	i := 0
+	i, n := 0, len(s)
 	skipLine := func() {
 		comment = true
-		for i < len(rs) {
-			c := rs[i]
-			i++
-			if c == '\n' {
-				return
-			}
+		if j := strings.IndexByte(s[i:], '\n'); j >= 0 {
+			i += j + 1
+		} else {
+			i = n
 		}
 	}
-	var pushback []string
+	pending := "" // a character pushed back as the next token
 	for {
-		if len(pushback) > 0 {
-			toks = append(toks, pushback[0])
-			pushback = pushback[1:]
+		if pending != "" {
+			toks = append(toks, pending)
+			pending = ""
 			continue
 		}
-		// read_token
 		state := ' '
-		var tok strings.Builder
-		emitted := false
+		start, end := -1, -1
+		var buf []byte // set when a comment inside a word makes the token non-contiguous
 	loop:
 		for {
-			if i >= len(rs) {
+			if i >= n {
 				if state == '\'' || state == '"' {
 					return nil, comment, errorf("No closing quotation")
 				}
 				break loop
 			}
-			c := rs[i]
-			i++
+			c, size := rune(s[i]), 1
+			if c >= utf8.RuneSelf {
+				c, size = utf8.DecodeRuneInString(s[i:])
+			}
+			ci := i
+			i += size
 			switch {
 			case state == ' ':
 				switch {
 				case isShlexSpace(c):
-					if tok.Len() > 0 {
-						break loop
-					}
 				case c == '#':
 					skipLine()
 				case isShlexWordChar(c):
-					tok.WriteRune(c)
-					state = 'a'
+					start, end, state = ci, i, 'a'
 				case c == '\'' || c == '"':
-					tok.WriteRune(c)
-					state = c
+					start, end, state = ci, i, c
 				default:
-					tok.WriteRune(c)
+					start, end = ci, i
 					break loop
 				}
 			case state == '\'' || state == '"':
-				tok.WriteRune(c)
+				end = i
 				if c == state {
 					break loop
 				}
@@ -123,20 +119,31 @@ func shlexTokens(s string) (toks []string, comment bool, err error) {
 				case isShlexSpace(c):
 					break loop
 				case c == '#':
+					if buf == nil {
+						buf = append([]byte{}, s[start:end]...)
+					}
 					skipLine()
 				case isShlexWordChar(c) || c == '\'' || c == '"':
-					tok.WriteRune(c)
+					if buf != nil {
+						buf = append(buf, s[ci:i]...)
+					} else {
+						end = i
+					}
 				default:
-					pushback = append([]string{string(c)}, pushback...)
+					pending = s[ci:i]
 					break loop
 				}
 			}
 		}
-		t := tok.String()
+		var t string
+		switch {
+		case buf != nil:
+			t = string(buf)
+		case start >= 0:
+			t = s[start:end]
+		}
 		if t == "" {
-			// the eof token ends the iteration
-			_ = emitted
-			return toks, comment, nil
+			return toks, comment, nil // the eof token ends the iteration
 		}
 		toks = append(toks, t)
 	}

@@ -116,30 +116,37 @@ func (l *loader) warn(s string) {
 
 // expand is options.expand over parser.expansions (the live environ) plus vars.
 func (l *loader) expand(s string, vars map[string]any, name string) (string, error) {
+	return expandMsg(s, name, vars, l.environ)
+}
+
+// expandMsg is options.expand over the union of maps (a name in an earlier map wins), with
+// supervisord's error texts.
+func expandMsg(s, name string, maps ...map[string]any) (string, error) {
 	if !strings.Contains(s, "%") {
 		return s, nil
 	}
-	all := make(map[string]any, len(l.environ)+len(vars))
-	for k, v := range l.environ {
-		all[k] = v
-	}
-	for k, v := range vars {
-		all[k] = v
-	}
-	return expandMsg(s, all, name)
-}
-
-// expandMsg wraps ini.Expand's errors in supervisord's words.
-func expandMsg(s string, vars map[string]any, name string) (string, error) {
-	out, err := ini.Expand(s, vars)
+	out, err := ini.ExpandFunc(s, func(k string) (any, bool) {
+		for _, m := range maps {
+			if v, ok := m[k]; ok {
+				return v, true
+			}
+		}
+		return nil, false
+	})
 	if err == nil {
 		return out, nil
 	}
 	var ke *ini.KeyError
 	if errors.As(err, &ke) {
-		names := make([]string, 0, len(vars))
-		for k := range vars {
-			names = append(names, k)
+		seen := map[string]bool{}
+		var names []string
+		for _, m := range maps {
+			for k := range m {
+				if !seen[k] {
+					seen[k] = true
+					names = append(names, k)
+				}
+			}
 		}
 		sort.Strings(names)
 		return "", &wrapped{fmt.Sprintf("Format string %s for %s contains names (%s) which cannot be expanded. Available names: %s",
@@ -213,6 +220,9 @@ func (c *sectx) get(opt, def string, vars map[string]any) (val string, line int,
 	if !present {
 		return def, c.headerLine(), false, true
 	}
+	if !strings.Contains(v.Raw, "%") {
+		return v.Raw, v.Line, true, true
+	}
 	s, err := c.l.expand(v.Raw, vars, c.name+"."+opt)
 	if err != nil {
 		c.fail(v.Line, err)
@@ -245,6 +255,7 @@ func (l *loader) run(data []byte) *Config {
 	}
 	l.f = f
 	l.cfg.INI = f
+	// read_config's expansions: a copy of environ taken before [supervisord] environment=
 	base := map[string]any{"here": l.here, "host_node_name": l.host}
 	for k, v := range l.environ {
 		base[k] = v
@@ -296,7 +307,7 @@ func (l *loader) include(base map[string]any) bool {
 		c.fail(0, errorf(".ini file has [include] section, but no files setting"))
 		return false
 	}
-	files, err := expandMsg(v.Raw, base, "include.files")
+	files, err := expandMsg(v.Raw, "include.files", base)
 	if err != nil {
 		c.fail(v.Line, err)
 		return false
@@ -365,7 +376,7 @@ func (l *loader) supervisord(base map[string]any) {
 	if !ok {
 		return
 	}
-	envStr, err := expandMsg(envStr, base, "environment")
+	envStr, err := expandMsg(envStr, "environment", base)
 	if err != nil {
 		c.fail(line, err)
 		return

@@ -383,15 +383,22 @@ func (l *loader) processesFromSection(section, group string, defaults map[string
 		return nil, false
 	}
 	var procs []Process
+	var envKeys []string // ENV_ names the previous process's environment= added to common
 	for num := numprocsStart; num < numprocs+numprocsStart; num++ {
 		common["process_num"] = num
 		common["numprocs"] = numprocs
-		for k, v := range l.environ {
-			common[k] = v
+		// supervisord copies its environ into common here, which resets the ENV_ names the
+		// previous process's environment= set; common is looked up before environ, so
+		// dropping those names from common is the same.
+		for _, k := range envKeys {
+			if _, ok := l.environ[k]; ok {
+				delete(common, k)
+			}
 		}
+		envKeys = envKeys[:0]
 		var env []EnvVar
 		if envPresent {
-			s, err := expandMsg(envRaw.Raw, common, "environment")
+			s, err := expandMsg(envRaw.Raw, "environment", common, l.environ)
 			if err != nil {
 				c.fail(envRaw.Line, err)
 			} else {
@@ -407,6 +414,7 @@ func (l *loader) processesFromSection(section, group string, defaults map[string
 		}
 		for _, v := range env {
 			common["ENV_"+v.Key] = v.Value
+			envKeys = append(envKeys, "ENV_"+v.Key)
 		}
 		var directory *string
 		if d, _, present, ok := c.get("directory", "", common); present && ok {
@@ -418,7 +426,7 @@ func (l *loader) processesFromSection(section, group string, defaults map[string
 			lfKey := k + "_logfile"
 			lc.Mode = LogAutomatic
 			if s, line, present, ok := c.get(lfKey, "", common); present && ok {
-				s2, err := expandMsg(s, common, lfKey)
+				s2, err := expandMsg(s, lfKey, common, l.environ)
 				if err != nil {
 					c.fail(line, err)
 				} else if mode, path, err := logfileName(s2); err != nil {
@@ -450,7 +458,7 @@ func (l *loader) processesFromSection(section, group string, defaults map[string
 		if ok && !present {
 			c.fail(0, errorf("program section %s does not specify a command", section))
 		}
-		name, err := expandMsg(processName, common, "process_name")
+		name, err := expandMsg(processName, "process_name", common, l.environ)
 		if err != nil {
 			c.fail(pnRaw.Line, err)
 		}
