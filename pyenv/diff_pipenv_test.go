@@ -106,7 +106,11 @@ line"""`, `"\u00e9"`, `"a\\b"`)
 			if pick(0.4) {
 				w("[requires]\n")
 				if pick(0.8) {
-					w("python_version = " + one(`"3.11"`, `"3"`, `"*"`, "3.11") + "\n")
+					rv := one(`"3.11"`, `"3"`, `"*"`)
+					if pick(0.1) {
+						rv = "3.11"
+					}
+					w("python_version = " + rv + "\n")
 				}
 				if pick(0.3) {
 					w(`python_full_version = "3.11.2"` + "\n")
@@ -115,11 +119,19 @@ line"""`, `"\u00e9"`, `"a\\b"`)
 			}
 		case 3:
 			if pick(0.3) {
-				w("[scripts]\nserve = " + one(`"gunicorn app:app"`, `["a", "b"]`, `""`, "[]", "1") + "\n\n")
+				sc := one(`"gunicorn app:app"`, `["a", "b"]`, `"x"`)
+				if pick(0.15) {
+					sc = one(`""`, "[]", "1")
+				}
+				w("[scripts]\nserve = " + sc + "\n\n")
 			}
 		case 4:
 			if pick(0.3) {
-				w("[pipenv]\nallow_prereleases = " + one("true", "false", `"yes"`) + "\n\n")
+				ap := one("true", "false")
+				if pick(0.1) {
+					ap = `"yes"`
+				}
+				w("[pipenv]\nallow_prereleases = " + ap + "\n\n")
 			}
 		case 5:
 			if pick(0.3) {

@@ -69,3 +69,42 @@ func joinPath(first []string, rest string) string {
 	}
 	return strings.Join(all, ":")
 }
+
+// Environ returns base with what `pipenv run` sets for the project's
+// virtualenv: PATH starting with the venv's bin directory, VIRTUAL_ENV and
+// PIPENV_ACTIVE=1, PYTHONHOME removed. base is not modified.
+func (p *Project) Environ(base []string) ([]string, error) {
+	venv, err := p.VenvPath()
+	if err != nil {
+		return nil, err
+	}
+	out := append([]string(nil), base...)
+	path, _ := lookupEnv(out, "PATH")
+	out = setEnv(out, "PATH", joinPath([]string{venvAbs(p, venv) + "/bin"}, path))
+	out = setEnv(out, "VIRTUAL_ENV", venvAbs(p, venv))
+	out = setEnv(out, "PIPENV_ACTIVE", "1")
+	return unsetEnv(out, "PYTHONHOME"), nil
+}
+
+// Which returns the venv's bin/NAME when it is executable; the error wraps
+// ErrNotFound otherwise.
+func (p *Project) Which(name string) (string, error) {
+	venv, err := p.VenvPath()
+	if err != nil {
+		return "", err
+	}
+	exe := venvAbs(p, venv) + "/bin/" + name
+	if !p.fs.isExecFile(exe) {
+		return "", &CommandError{Command: name}
+	}
+	return exe, nil
+}
+
+// venvAbs makes a relative venv location (a relative WORKON_HOME) absolute
+// against the project directory, where pipenv takes it from.
+func venvAbs(p *Project, venv string) string {
+	if strings.HasPrefix(venv, "/") {
+		return venv
+	}
+	return joinSlash(p.Dir, venv)
+}

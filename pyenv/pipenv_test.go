@@ -150,3 +150,24 @@ func TestDotenv(t *testing.T) {
 	_, has := env["NOVAL"]
 	assert.False(t, has)
 }
+
+func TestProjectEnvironWhich(t *testing.T) {
+	tr := newTree(t)
+	tr.write("p/Pipfile", "[packages]\n")
+	tr.exe("p/.venv/bin/gunicorn")
+	p, err := FindProject(Options{Dir: tr.p("p"), Env: []string{"HOME=" + tr.p("home")}})
+	require.NoError(t, err)
+	env, err := p.Environ([]string{"PATH=/usr/bin", "PYTHONHOME=/x", "VIRTUAL_ENV=/old"})
+	require.NoError(t, err)
+	got := newEnvMap(env)
+	assert.Equal(t, tr.p("p/.venv/bin")+":/usr/bin", got.get("PATH"))
+	assert.Equal(t, tr.p("p/.venv"), got.get("VIRTUAL_ENV"))
+	assert.Equal(t, "1", got.get("PIPENV_ACTIVE"))
+	_, has := got.lookup("PYTHONHOME")
+	assert.False(t, has)
+	g, err := p.Which("gunicorn")
+	require.NoError(t, err)
+	assert.Equal(t, tr.p("p/.venv/bin/gunicorn"), g)
+	_, err = p.Which("python")
+	assert.True(t, errors.Is(err, ErrNotFound))
+}
