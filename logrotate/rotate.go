@@ -49,26 +49,23 @@ func (w *Writer) rollover() error {
 	return appendErr(err, w.open(flag))
 }
 
-// shift moves Filename.(i) to Filename.(i+1) for i = Backups-1 .. 1 (plain and .gz forms), then
-// Filename to Filename.1. Missing files are skipped, as supervisord does.
+// shift moves Filename.(i) to Filename.(i+1) for i = Backups-1 .. 1, then Filename to
+// Filename.1, as supervisord does: a missing file is skipped (so a gap in the numbers survives),
+// and the oldest, Filename.Backups, is overwritten. Each slot holds one form: moving the plain
+// (or .gz) file to a slot removes the slot's other form.
 func (w *Writer) shift() error {
 	err := w.waitCompress()
-	n := w.Backups
-	for _, gz := range []bool{false, true} {
-		if rerr := removeIfExists(w.backupName(n, gz)); rerr != nil {
-			err = appendErr(err, rerr)
-		}
-	}
-	for i := n - 1; i >= 1; i-- {
+	for i := w.Backups - 1; i >= 1; i-- {
 		for _, gz := range []bool{false, true} {
-			if rerr := renameIfExists(w.backupName(i, gz), w.backupName(i+1, gz)); rerr != nil {
-				err = appendErr(err, rerr)
+			src := w.backupName(i, gz)
+			if _, serr := os.Lstat(src); serr != nil {
+				continue
 			}
+			err = appendErr(err, removeIfExists(w.backupName(i+1, !gz)))
+			err = appendErr(err, renameIfExists(src, w.backupName(i+1, gz)))
 		}
 	}
-	if rerr := removeIfExists(w.backupName(1, true)); rerr != nil {
-		err = appendErr(err, rerr)
-	}
+	err = appendErr(err, removeIfExists(w.backupName(1, true)))
 	if rerr := renameIfExists(w.Filename, w.backupName(1, false)); rerr != nil {
 		// The current file stays where it is: report, and do not truncate it.
 		return appendErr(err, rerr)

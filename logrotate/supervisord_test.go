@@ -1,6 +1,7 @@
 package logrotate
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -17,16 +18,22 @@ import (
 	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
 )
 
-// childScript writes chunks of the sizes given in argv (one write(2) each, paced so that
-// supervisord reads each one separately), then creates the done file and sleeps.
+// childScript writes chunks of the sizes given in argv, one write(2) each. After each write it
+// waits until supervisord has logged it (the log directory changed), so that supervisord reads
+// every write separately whatever the machine's load; then it creates the done file and sleeps.
 const childScript = `import os, sys, time
-done = sys.argv[1]
-for i, n in enumerate(sys.argv[2:]):
+done, logdir = sys.argv[1], sys.argv[2]
+def snap():
+    return sorted((e.name, e.stat().st_size, e.stat().st_ino, e.stat().st_mtime_ns) for e in os.scandir(logdir))
+for i, n in enumerate(sys.argv[3:]):
     n = int(n)
     head = ("chunk%02d-" % (i + 1)).encode()
     data = (head + b"x" * n)[:max(n - 1, 0)] + b"\n" if n > 0 else b""
+    before = snap()
     os.write(1, data)
-    time.sleep(0.15)
+    deadline = time.time() + 10
+    while snap() == before and time.time() < deadline:
+        time.sleep(0.005)
 open(done, "w").close()
 time.sleep(1000)
 `
@@ -38,16 +45,28 @@ type rotationCase struct {
 	max      int64
 	backups  int
 	writes   []int
+	pre      map[string]int // files present before the first write, name -> size
 }
 
 var supervisordCases = []rotationCase{
-	{"probel", "1KB", 1024, 2, []int{300, 300, 300, 300, 300, 300, 300, 300, 300, 300}},
-	{"probek", "1KB", 1024, 2, []int{5271}},
-	{"nobackups", "1KB", 1024, 0, []int{300, 300, 300, 300, 300}},
-	{"norotate", "0", 0, 2, []int{300, 300, 300, 300, 300}},
-	{"boundary", "1000", 1000, 3, []int{999, 1, 1, 500, 499, 2000, 1, 1000, 3}},
-	{"onebackup", "1KB", 1024, 1, []int{250, 250, 250, 250, 250, 250, 250, 250, 250, 250, 250, 250}},
-	{"dropoldest", "700", 700, 2, []int{400, 400, 400, 400, 400, 400, 400, 400}},
+	{"probel", "1KB", 1024, 2, []int{300, 300, 300, 300, 300, 300, 300, 300, 300, 300}, nil},
+	{"probek", "1KB", 1024, 2, []int{5271}, nil},
+	{"nobackups", "1KB", 1024, 0, []int{300, 300, 300, 300, 300}, nil},
+	{"norotate", "0", 0, 2, []int{300, 300, 300, 300, 300}, nil},
+	{"boundary", "1000", 1000, 3, []int{999, 1, 1, 500, 499, 2000, 1, 1000, 3}, nil},
+	{"onebackup", "1KB", 1024, 1, []int{250, 250, 250, 250, 250, 250, 250, 250, 250, 250, 250, 250}, nil},
+	{"dropoldest", "700", 700, 2, []int{400, 400, 400, 400, 400, 400, 400, 400}, nil},
+	// Existing files, with a gap in the backup numbers: supervisord appends to the current file and
+	// leaves the stale .3 where it is.
+	{"gap", "1KB", 1024, 3, []int{1000, 300}, map[string]int{"out.log": 100, "out.log.1": 50, "out.log.3": 70}},
+}
+
+// writePre creates c's pre-existing files in dir, each filled with its own letter.
+func writePre(t *testing.T, dir string, c rotationCase) {
+	t.Helper()
+	for name, n := range c.pre {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), bytes.Repeat([]byte{name[len(name)-1]}, n), 0o644))
+	}
 }
 
 // The real supervisord 4.2.5 and our Writer, given the same writes, leave the same files with the
@@ -77,13 +96,14 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 `, dir)
 	for _, c := range supervisordCases {
 		require.NoError(t, os.Mkdir(filepath.Join(dir, c.name), 0o755))
+		writePre(t, filepath.Join(dir, c.name), c)
 		sizes := make([]string, len(c.writes))
 		for i, n := range c.writes {
 			sizes[i] = strconv.Itoa(n)
 		}
 		fmt.Fprintf(&conf, `
 [program:%[1]s]
-command=%[2]s -u %[3]s %[4]s/%[1]s.done %[5]s
+command=%[2]s -u %[3]s %[4]s/%[1]s.done %[4]s/%[1]s %[5]s
 startsecs=0
 autorestart=false
 stdout_logfile=%[4]s/%[1]s/out.log
@@ -151,6 +171,7 @@ stderr_logfile=%[4]s/%[1]s.err
 	for _, c := range supervisordCases {
 		t.Run(c.name, func(t *testing.T) {
 			ours := t.TempDir()
+			writePre(t, ours, c)
 			w := &Writer{Filename: filepath.Join(ours, "out.log"), MaxBytes: c.max, Backups: c.backups}
 			for i, n := range c.writes {
 				data := []byte(fmt.Sprintf("chunk%02d-", i+1) + strings.Repeat("x", n))[:n-1]
