@@ -327,10 +327,4 @@ func (h *harness) settle(name string, pred func(ProcessInfo) bool) ProcessInfo {
 	}
 }
 
-func (s *Supervisor) isServing() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.serving
-}
-
 func logTo(w *syncBuffer) *slog.Logger { return slog.New(NewLogHandler(w, slog.LevelDebug)) }

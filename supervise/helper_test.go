@@ -77,6 +77,11 @@ func runHelper(name string, args []string) int {
 			}
 		}
 		os.Stdout.Write(buf)
+	case "tick": // a numbered line every millisecond, forever
+		for i := 0; ; i++ {
+			fmt.Printf("tick %08d\n", i)
+			time.Sleep(time.Millisecond)
+		}
 	case "env":
 		for _, kv := range os.Environ() {
 			if strings.HasPrefix(kv, "SUPERVISOR_") || strings.HasPrefix(kv, "HELPER_") {

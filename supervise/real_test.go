@@ -329,3 +329,33 @@ func TestRealServeEndsWithEveryChildGone(t *testing.T) {
 		assert.False(t, ok, "pid %d outlived Serve", pid)
 	}
 }
+
+// User switches uid, gid and groups and sets HOME, USER and LOGNAME; Umask applies in the child.
+func TestRealUserAndUmask(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to switch user")
+	}
+	h := newReal(t)
+	mask := os.FileMode(0o027)
+	p := Program{Name: "who", CommandLine: `/bin/sh -c 'id -un; id -u; echo "$HOME $USER $LOGNAME"; umask'`,
+		User: "nobody", Umask: &mask, StartSecs: -1, AutoRestart: RestartNever}
+	h.add(p)
+	h.untilState("who", Exited)
+	info, err := h.sv.Status("who")
+	require.NoError(t, err)
+	out, err := os.ReadFile(info[0].StdoutLogfile)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	require.Len(t, lines, 4, "output: %q", out)
+	assert.Equal(t, "nobody", lines[0])
+	assert.NotEqual(t, "0", lines[1])
+	assert.Equal(t, "/nonexistent nobody nobody", lines[2])
+	assert.Equal(t, "0027", lines[3])
+
+	bad := Program{Name: "baduser", Command: "/bin/true", User: "no-such-user-xyz", StartRetries: -1}
+	h.add(bad)
+	h.untilState("baduser", Fatal)
+	info, err = h.sv.Status("baduser")
+	require.NoError(t, err)
+	assert.Equal(t, "can't find user 'no-such-user-xyz'", info[0].SpawnErr)
+}

@@ -452,10 +452,18 @@ func (s *Supervisor) Update(ctx context.Context, groups []Group) (added, changed
 }
 
 func (s *Supervisor) stopAndRemove(ctx context.Context, name string) error {
-	if _, err := s.Stop(ctx, name+":*", true); err != nil && !errors.Is(err, ErrNotFound) {
-		return err
+	if s.isServing() { // not serving: nothing runs, there is nothing to stop
+		if _, err := s.Stop(ctx, name+":*", true); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
 	}
 	return s.Remove(ctx, name)
+}
+
+func (s *Supervisor) isServing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.serving && !s.stopping
 }
 
 // sameGroup compares an active group with a new one as supervisord's __eq__ does.
@@ -657,6 +665,9 @@ func (s *Supervisor) Stop(ctx context.Context, spec string, wait bool) ([]Result
 	var w func(*process) error
 	if wait {
 		w = func(p *process) error {
+			if !p.snap.Load().info.State.IsStopped() {
+				s.log(slog.LevelInfo, "waiting for %s to stop", p.prog.Name)
+			}
 			return waitSnap(ctx, p, func(sn *snapshot) bool { return sn.info.State.IsStopped() })
 		}
 	}
