@@ -110,4 +110,3 @@ func (s *Supervisor) groupsForTest() map[string]*groupEntry {
 	}
 	return m
 }
-
