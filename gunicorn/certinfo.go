@@ -16,19 +16,23 @@ import (
 // its status, and what tells it that a renewed certificate has landed (the SHA-256 fingerprint
 // changes).
 type CertInfo struct {
-	Path         string    // the file it was read from; empty for ParseCertInfo
-	Subject      string    // distinguished name, RFC 2253 order, e.g. "CN=localhost,O=Acme"
-	Issuer       string    // issuer's distinguished name, RFC 2253 order
-	DNSNames     []string  // subjectAltName DNS entries
-	IPAddresses  []string  // subjectAltName IP entries, in Go's text form
-	NotBefore    time.Time // start of validity, UTC
-	NotAfter     time.Time // end of validity, UTC
-	SHA256       string    // fingerprint of the DER bytes, upper-case hex pairs joined by ':' as `openssl x509 -fingerprint -sha256` prints it
-	Serial       string    // serial number in upper-case hex, an even number of digits, as `openssl x509 -serial` prints it
-	SelfSigned   bool      // subject equals issuer and the signature verifies with its own key
-	ChainLength  int       // number of certificates in the file (leaf plus intermediates)
+	Path        string    // the file it was read from; empty for ParseCertInfo
+	Subject     string    // distinguished name, RFC 2253 order, e.g. "CN=localhost,O=Acme"
+	Issuer      string    // issuer's distinguished name, RFC 2253 order
+	DNSNames    []string  // subjectAltName DNS entries
+	IPAddresses []string  // subjectAltName IP entries, in Go's text form
+	NotBefore   time.Time // start of validity, UTC
+	NotAfter    time.Time // end of validity, UTC
+	SHA256      string    // fingerprint of the DER bytes, upper-case hex pairs joined by ':' as `openssl x509 -fingerprint -sha256` prints it
+	Serial      string    // serial number in upper-case hex, an even number of digits, as `openssl x509 -serial` prints it
+	SelfSigned  bool      // subject equals issuer and the signature verifies with its own key
+	ChainLength int       // number of certificates in the file (leaf plus intermediates)
+
+	// Certificates holds every certificate of the file, leaf first, parsed.
 	Certificates []*x509.Certificate
 }
+
+var _ fmt.Stringer = CertInfo{}
 
 // ReadCertInfo reads path and describes its first certificate. Errors name the file and wrap
 // the os error or ErrNotPEM.

@@ -2,6 +2,7 @@ package gunicorn
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -79,4 +80,7 @@ func (w Warning) String() string {
 	return b.String()
 }
 
-var _ error = (*FieldError)(nil)
+var (
+	_ error        = (*FieldError)(nil)
+	_ fmt.Stringer = Warning{}
+)

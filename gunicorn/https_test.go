@@ -33,9 +33,6 @@ func freePort(t testing.TB) string {
 	return strconv.Itoa(port)
 }
 
-// lockedBuffer collects a child's output; read it only after Wait.
-type lockedBuffer struct{ strings.Builder }
-
 // TestServeHTTPS starts the real gunicorn from our argv with a self-signed certificate made in
 // the test, fetches a page over HTTPS with a Go client that trusts only that certificate, then
 // stops it with GracefulStop and checks that nothing of it is left.
@@ -65,7 +62,9 @@ func TestServeHTTPS(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, ws)
 
-	var out lockedBuffer
+	// One writer for both streams: os/exec then copies them in a single goroutine. Read it only
+	// after Wait returned.
+	var out strings.Builder
 	cmd := exec.Command(bin, cfg.Args()...)
 	cmd.Dir = start
 	cmd.Env = env
