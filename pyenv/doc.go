@@ -32,5 +32,22 @@
 // WORKON_HOME, PIPENV_CUSTOM_VENV_NAME, the sanitised name and the
 // 8-character hash of the Pipfile path). PipfileHash computes
 // Pipfile.lock's _meta.hash.sha256 exactly as pipenv 2022.12.19 does, and
-// Project.LockStale compares the two.
+// Project.LockStale compares the two. Project.Requires and CheckRequires
+// apply pipenv's [requires] check (a substring test, as pipenv does it).
+//
+// # Running the app
+//
+// Resolution.Environ and Project.Environ return the environment to exec
+// with (the env's bin first on PATH, VIRTUAL_ENV, PYENV_VERSION, no
+// PYTHONHOME), and Which finds the executable, so a supervisor starts the
+// venv's gunicorn itself: one pid, no shim, no shell.
+//
+//	res, err := pyenv.Resolve(pyenv.Options{Dir: "/srv/app"})
+//	if err != nil { ... }               // *VersionError still returns res
+//	gunicorn, err := res.Which("gunicorn")
+//	env := res.Environ(os.Environ())
+//
+// Errors are typed (*DirError, *VersionError, *PrefixError, *CommandError,
+// *PipfileError, *HashError, *RequiresError), worded as the tools word them,
+// and the "not found" ones match errors.Is(err, ErrNotFound).
 package pyenv
