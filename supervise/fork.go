@@ -24,7 +24,7 @@ var umaskMu sync.Mutex
 
 // readBufSize is the size of one read from a child's pipe; buffers are pooled and held only
 // while data is being copied, so an idle child costs no buffer.
-const readBufSize = 64 << 10
+const readBufSize = 256 << 10
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, readBufSize); return &b }}
 
@@ -172,11 +172,18 @@ func (c *forkChild) drain(f *os.File, w io.Writer) {
 	if err != nil {
 		return
 	}
+	full, grown := false, false
 	for {
 		var buf *[]byte
 		var n int
 		var rerr error
 		err := rc.Read(func(fd uintptr) bool {
+			if full && !grown {
+				// A heavy writer filled the pipe: give it a bigger one, so it blocks less and
+				// each wake-up moves more (only for such writers, to spare the per-user limit).
+				grown = true
+				syscall.Syscall(syscall.SYS_FCNTL, fd, fSetPipeSz, bigPipe)
+			}
 			if buf == nil {
 				buf = bufPool.Get().(*[]byte)
 			}
@@ -220,8 +227,15 @@ func (c *forkChild) drain(f *os.File, w io.Writer) {
 		if n <= 0 || rerr != nil {
 			return
 		}
+		full = full || n >= pipeSize // a full default pipe was read: grow it on the next read
 	}
 }
+
+const (
+	fSetPipeSz = 1031     // F_SETPIPE_SZ
+	pipeSize   = 64 << 10 // Linux's default pipe capacity
+	bigPipe    = 1 << 20  // the size given to heavy writers (the default pipe-max-size)
+)
 
 // failedChild stands for a fork whose child could not chdir, switch user or exec. supervisord's
 // child writes why to its stderr and exits 127, which the parent sees as a quick exit; this

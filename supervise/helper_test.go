@@ -82,6 +82,14 @@ func runHelper(name string, args []string) int {
 			fmt.Printf("tick %08d\n", i)
 			time.Sleep(time.Millisecond)
 		}
+	case "lines": // N lines of 100 bytes, block-buffered
+		n, _ := strconv.Atoi(args[0])
+		w := bufio.NewWriterSize(os.Stdout, 64<<10)
+		line := []byte(strings.Repeat("y", 99) + "\n")
+		for i := 0; i < n; i++ {
+			w.Write(line)
+		}
+		w.Flush()
 	case "env":
 		for _, kv := range os.Environ() {
 			if strings.HasPrefix(kv, "SUPERVISOR_") || strings.HasPrefix(kv, "HELPER_") {
