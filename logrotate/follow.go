@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"time"
@@ -33,9 +34,11 @@ const followCheck = 64
 //     last poll and before the copy are taken from path.1 when that is the copy, then the file is
 //     followed from its start.
 //
-// Each byte is delivered once. Bytes are missed only when a file is rotated in and out again
-// within one poll, or destroyed before they could be read (a truncation without a copy). It
-// returns the first error from w, or a *FileError when the file cannot be read.
+// Each byte is delivered once. When several rotations happened between two polls, the files
+// rotated in and out meanwhile are found as path.1 .. path.j (up to path.64) and delivered in
+// order. Bytes are missed only when they are gone before a poll could read them: files already
+// deleted or compressed, several truncations in place within one poll, a truncation without a
+// copy. It returns the first error from w, or a *FileError when the file cannot be read.
 func Follow(ctx context.Context, path string, from int64, w io.Writer) error {
 	return follow(ctx, path, from, w, nil)
 }
@@ -166,8 +169,8 @@ func (fl *follower) poll() error {
 		return fl.fail(err)
 	}
 	at, err := os.Stat(fl.path)
-	if err != nil || os.SameFile(cur, at) || at.Size() == 0 {
-		// Same file, or the new file has no data yet (the writer may still be writing to the old
+	if err != nil || os.SameFile(cur, at) || (at.Size() == 0 && !fl.movedOn(cur, at)) {
+		// Same file, or no newer file has data yet (the writer may still be writing to the old
 		// one until it reopens), or nothing at path right now: stay.
 		return nil
 	}
@@ -175,14 +178,97 @@ func (fl *follower) poll() error {
 	if err := fl.drain(fl.f); err != nil {
 		return err
 	}
-	fl.close()
-	if _, err := fl.open(); err != nil {
-		return err
+	return fl.switchFile(cur)
+}
+
+// movedOn reports whether a file rotated in after cur (path.1 .. path.(jc-1)) has data: then the
+// writer has left cur even though the file now at path (at) is still empty.
+func (fl *follower) movedOn(cur, at os.FileInfo) bool {
+	jc, _ := fl.locate(cur, at)
+	for k := jc - 1; k >= 1; k-- {
+		if fi, err := os.Stat(fmt.Sprintf("%s.%d", fl.path, k)); err == nil && fi.Size() > 0 {
+			return true
+		}
 	}
-	if fl.f == nil {
-		return nil
+	return false
+}
+
+// followMaxShift bounds the search for the followed file among path.1, path.2 ...
+const followMaxShift = 64
+
+// switchFile moves from the current file (cur, complete and drained) to the file now at path.
+// When several rotations happened since the last poll, the current file is now path.jc and the
+// files rotated in and out meanwhile are path.(jc-1) .. path.(jn+1) (jn is where the new file is
+// by then, 0 for path itself); they are complete and are delivered first, in order. The names are
+// checked again after opening, and the whole step retried, in case yet another rotation moved
+// them.
+func (fl *follower) switchFile(cur os.FileInfo) error {
+	for attempt := 0; ; attempt++ {
+		next, err := os.Open(fl.path)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil // moved again before we could open it: next poll
+		}
+		if err != nil {
+			return fl.fail(err)
+		}
+		nfi, err := next.Stat()
+		if err != nil {
+			_ = next.Close()
+			return fl.fail(err)
+		}
+		jc, jn := fl.locate(cur, nfi)
+		var between []*os.File
+		for k := jc - 1; k > jn && jn >= 0; k-- {
+			if f, err := os.Open(fmt.Sprintf("%s.%d", fl.path, k)); err == nil {
+				between = append(between, f)
+			}
+		}
+		if jc2, jn2 := fl.locate(cur, nfi); (jc2 != jc || jn2 != jn) && attempt < 5 {
+			for _, f := range between {
+				_ = f.Close()
+			}
+			_ = next.Close()
+			continue
+		}
+		var derr error
+		for _, f := range between {
+			fl.pos = 0
+			if derr == nil {
+				derr = fl.drain(f)
+			}
+			_ = f.Close()
+		}
+		fl.close()
+		fl.f, fl.pos, fl.last = next, 0, fl.last[:0]
+		if derr != nil {
+			return derr
+		}
+		return fl.drain(fl.f)
 	}
-	return fl.drain(fl.f)
+}
+
+// locate returns where the files cur and next are now: k for path.k, 0 for path itself for next;
+// jc is 0 when cur is not found, jn is -1 when next is not found.
+func (fl *follower) locate(cur, next os.FileInfo) (jc, jn int) {
+	jn = -1
+	if at, err := os.Stat(fl.path); err == nil && os.SameFile(at, next) {
+		jn = 0
+	}
+	// No early stop at a missing name: a rotation in progress leaves a gap for a moment.
+	for k := 1; k <= followMaxShift; k++ {
+		fi, err := os.Stat(fmt.Sprintf("%s.%d", fl.path, k))
+		if err != nil {
+			continue
+		}
+		if os.SameFile(fi, next) {
+			jn = k
+		}
+		if os.SameFile(fi, cur) {
+			jc = k
+			break
+		}
+	}
+	return jc, jn
 }
 
 // truncated reports whether the current file shrank below pos, or was truncated and grew back

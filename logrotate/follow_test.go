@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -250,4 +251,40 @@ func waitFor2(t *testing.T, what string, cond func() bool, out *syncBuffer, want
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// Many rotations between two polls: the files rotated in and out meanwhile are delivered from
+// path.1 .. path.j, in order, so Follow still delivers every byte once.
+func TestFollowThroughManyRotationsPerPoll(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "m.log")
+	w := &Writer{Filename: name, MaxBytes: 300, Backups: 60}
+	_, _ = w.Write([]byte(seqLine(0)))
+	out, stop := startFollow(t, name, 0)
+	total := len(seqLine(0))
+	for i := 1; i < 1000; i++ {
+		_, _ = w.Write([]byte(seqLine(i)))
+		total += len(seqLine(i))
+		if i%100 == 0 {
+			// Let the follower catch up now and then (it may be up to 60 rotations behind).
+			waitFor2(t, "follower to catch up", func() bool { return len(out.String()) >= total }, out, wantUpTo(i))
+		}
+	}
+	require.NoError(t, w.Close())
+	waitFor(t, "follower to catch up", func() bool { return len(out.String()) >= total })
+	require.NoError(t, stop())
+	var want strings.Builder
+	for i := 0; i < 1000; i++ {
+		want.WriteString(seqLine(i))
+	}
+	assert.Equal(t, want.Len(), len(out.String()))
+	assert.True(t, want.String() == out.String(), "followed bytes differ from written bytes")
+}
+
+func wantUpTo(n int) *bytes.Buffer {
+	var b bytes.Buffer
+	for i := 0; i <= n; i++ {
+		b.WriteString(seqLine(i))
+	}
+	return &b
 }
