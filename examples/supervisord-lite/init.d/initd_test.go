@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -23,7 +24,47 @@ import (
 	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
+		if built.dir != "" {
+			_ = os.RemoveAll(built.dir)
+		}
+		os.Exit(code)
+	}))
+}
+
+// built is this module's daemon, compiled once per test binary by ourDaemon.
+var built struct {
+	once      sync.Once
+	dir, path string
+	err       error
+}
+
+// ourDaemon builds examples/supervisord-lite (as a binary named supervisord-lite, which the
+// script looks for in the daemon's command line) and returns its path.
+func ourDaemon(t *testing.T) string {
+	t.Helper()
+	built.once.Do(func() {
+		gobin, err := exec.LookPath("go")
+		if err != nil {
+			built.err = err
+			return
+		}
+		if built.dir, built.err = os.MkdirTemp("", "initd-test-"); built.err != nil {
+			return
+		}
+		built.path = filepath.Join(built.dir, "supervisord-lite")
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, gobin, "build", "-o", built.path, "github.com/supervisord-lite/supervisord-lite/examples/supervisord-lite")
+		cmd.Dir = filepath.Dir(filepath.Dir(script(t)))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build ./examples/supervisord-lite: %v\n%s", err, out)
+		}
+	})
+	require.NoError(t, built.err)
+	return built.path
+}
 
 // script is the path of the init script next to this file.
 func script(t *testing.T) string {
@@ -220,10 +261,14 @@ func waitFor(limit time.Duration, cond func() bool) bool {
 	return true
 }
 
-// daemons are the programs the script can drive: Debian's real supervisord (same command line
-// as supervisord-lite: -c, -j, daemonizes unless nodaemon). supervisord-lite joins once built.
+// daemons are the programs the script drives, with the same command line (-c, -j, daemonizing
+// unless nodaemon): this module's supervisord-lite, and Debian's real supervisord, which shows
+// the script is not tailored to one implementation.
 func daemons(t *testing.T) map[string]string {
-	return map[string]string{"supervisord": testenv.LookPath(t, "supervisord", "supervisor")}
+	return map[string]string{
+		"supervisord-lite": ourDaemon(t),
+		"supervisord":      testenv.LookPath(t, "supervisord", "supervisor"),
+	}
 }
 
 // TestLifecycle runs start, status, reload, restart, stop under each shell the script targets,
@@ -361,7 +406,12 @@ func readFile(path string) string {
 // TestFailures checks the LSB exit codes and messages of the error cases, and that a stale or
 // foreign pid in the pidfile is never signalled.
 func TestFailures(t *testing.T) {
-	sd := testenv.LookPath(t, "supervisord", "supervisor")
+	for name, daemon := range daemons(t) {
+		t.Run(name, func(t *testing.T) { failures(t, daemon) })
+	}
+}
+
+func failures(t *testing.T, sd string) {
 	self := strconv.Itoa(os.Getpid())
 	cases := []struct {
 		name    string
@@ -371,19 +421,20 @@ func TestFailures(t *testing.T) {
 		lock    bool   // lock file present
 		action  string
 		rc      int
-		want    string
+		want    []string
 	}{
-		{name: "not installed", daemon: "/nonexistent/supervisord-lite", action: "start", rc: 5, want: "/nonexistent/supervisord-lite not found"},
-		{name: "not configured", daemon: sd, conf: "-", action: "start", rc: 6, want: "not found"},
-		{name: "broken config", daemon: sd, conf: "[supervisord]\nnodaemon = maybe\n", action: "start", rc: 1, want: "not a valid boolean value: 'maybe'"},
-		{name: "usage", daemon: sd, action: "frobnicate", rc: 2, want: "Usage:"},
-		{name: "no action", daemon: sd, action: "", rc: 2, want: "Usage:"},
-		{name: "stale pidfile status", daemon: sd, pidfile: "999999999", action: "status", rc: 1, want: "dead but pid file exists"},
-		{name: "foreign pid status", daemon: sd, pidfile: self, action: "status", rc: 1, want: "dead but pid file exists"},
-		{name: "foreign pid stop", daemon: sd, pidfile: self, action: "stop", rc: 0, want: "not running"},
-		{name: "foreign pid reload", daemon: sd, pidfile: self, action: "reload", rc: 7, want: "not running"},
-		{name: "garbage pidfile", daemon: sd, pidfile: "-1 or so\x00", action: "status", rc: 1, want: "dead but pid file exists"},
-		{name: "lock without pid", daemon: sd, lock: true, action: "status", rc: 2, want: "subsys locked"},
+		{name: "not installed", daemon: "/nonexistent/supervisord-lite", action: "start", rc: 5, want: []string{"/nonexistent/supervisord-lite not found"}},
+		{name: "not configured", daemon: sd, conf: "-", action: "start", rc: 6, want: []string{"not found"}},
+		{name: "broken config", daemon: sd, conf: "[supervisord]\nnodaemon = maybe\n", action: "start", rc: 1,
+			want: []string{"FAILED", "exited with status", "maybe"}},
+		{name: "usage", daemon: sd, action: "frobnicate", rc: 2, want: []string{"Usage:"}},
+		{name: "no action", daemon: sd, action: "", rc: 2, want: []string{"Usage:"}},
+		{name: "stale pidfile status", daemon: sd, pidfile: "999999999", action: "status", rc: 1, want: []string{"dead but pid file exists"}},
+		{name: "foreign pid status", daemon: sd, pidfile: self, action: "status", rc: 1, want: []string{"dead but pid file exists"}},
+		{name: "foreign pid stop", daemon: sd, pidfile: self, action: "stop", rc: 0, want: []string{"not running"}},
+		{name: "foreign pid reload", daemon: sd, pidfile: self, action: "reload", rc: 7, want: []string{"not running"}},
+		{name: "garbage pidfile", daemon: sd, pidfile: "-1 or so\x00", action: "status", rc: 1, want: []string{"dead but pid file exists"}},
+		{name: "lock without pid", daemon: sd, lock: true, action: "status", rc: 2, want: []string{"subsys locked"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -403,7 +454,9 @@ func TestFailures(t *testing.T) {
 			}
 			out, rc := e.run(t, tc.action)
 			assert.Equal(t, tc.rc, rc, out)
-			assert.Contains(t, out, tc.want)
+			for _, w := range tc.want {
+				assert.Contains(t, out, w)
+			}
 			assert.Empty(t, running(t, e.conf), "nothing left running")
 		})
 	}
@@ -415,7 +468,16 @@ func TestFailures(t *testing.T) {
 // alone (no SIGKILL, which would orphan its programs), and that a later stop succeeds.
 func TestStopTimeout(t *testing.T) {
 	testenv.Short(t)
-	sd := testenv.LookPath(t, "supervisord", "supervisor")
+	for name, daemon := range daemons(t) {
+		name, daemon := name, daemon
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			stopTimeout(t, daemon)
+		})
+	}
+}
+
+func stopTimeout(t *testing.T, sd string) {
 	e := newEnv(t, "/bin/sh", sd, "")
 	// A program that ignores SIGTERM: supervisord waits stopwaitsecs (4 s) before SIGKILL.
 	conf := readFile(e.conf) + `
