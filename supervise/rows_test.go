@@ -397,6 +397,14 @@ func TestRemoveAndUpdate(t *testing.T) {
 	assert.Equal(t, []string{"keep", "chg", "new"}, gs)
 	assert.Equal(t, 5*time.Second, h.sv.Groups()[1].Programs[0].StartSecs)
 	assert.Equal(t, 5, h.sp.count(), "chg restarted, new started, keep untouched")
+
+	// A Remove with an ended ctx still ends the group's goroutines (Serve's end checks it).
+	_, err = h.sv.Stop(bg, "keep", true)
+	require.NoError(t, err)
+	done, cancel := context.WithCancel(bg)
+	cancel()
+	require.NoError(t, h.sv.Remove(done, "keep"))
+	h.cancel()
 }
 
 // Shutdown stops groups in descending priority, one priority at a time; BACKOFF goes to FATAL.

@@ -270,6 +270,11 @@ func waitSnap(ctx context.Context, p *process, pred func(*snapshot) bool) error 
 		}
 		select {
 		case <-sn.changed:
+		case <-p.done:
+			if sn = p.snap.Load(); pred(sn) {
+				return nil
+			}
+			return ErrShutdown
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -388,7 +393,9 @@ func (s *Supervisor) Remove(ctx context.Context, group string) error {
 	s.mu.Unlock()
 	for _, p := range g.procs {
 		if serving {
-			p.call(ctx, procCmd{kind: cmdQuit})
+			// Not the caller's ctx: the goroutine must end even if ctx already has, since the
+			// group is no longer in the table Serve walks at shutdown.
+			p.call(context.Background(), procCmd{kind: cmdQuit})
 		}
 		p.out.close()
 	}
