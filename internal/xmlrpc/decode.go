@@ -48,7 +48,7 @@ func DecodeCall(data []byte) (*Call, error) {
 			return nil, err
 		}
 		if end {
-			if name != "methodCall" {
+			if string(name) != "methodCall" {
 				return nil, p.errorf("unexpected </%s> in <methodCall>", name)
 			}
 			if err := p.finishTag(); err != nil {
@@ -56,7 +56,7 @@ func DecodeCall(data []byte) (*Call, error) {
 			}
 			break
 		}
-		switch name {
+		switch string(name) {
 		case "methodName":
 			empty, err := p.startTag()
 			if err != nil {
@@ -100,7 +100,7 @@ func DecodeResponse(data []byte) (any, error) {
 	}
 	var v any
 	var fault *Fault
-	switch name {
+	switch string(name) {
 	case "params":
 		params, err := p.params()
 		if err != nil {
@@ -144,10 +144,36 @@ func DecodeResponse(data []byte) (any, error) {
 }
 
 type parser struct {
-	data  []byte
-	pos   int
-	depth int
-	sb    []byte // scratch for text with entities
+	data   []byte
+	pos    int
+	depth  int
+	sb     []byte            // scratch for text with entities
+	intern map[string]string // struct member names, which repeat in every struct of an array
+}
+
+// internedText is text for a struct member name: the same names come back in every struct
+// of an array, so each distinct one is allocated once (at most 256 of them).
+func (p *parser) internedText() (string, error) {
+	start := p.pos
+	i := bytes.IndexByte(p.data[start:], '<')
+	if i < 0 || i > 64 || bytes.IndexByte(p.data[start:start+i], '&') >= 0 || bytes.IndexByte(p.data[start:start+i], '\r') >= 0 ||
+		bytes.HasPrefix(p.data[start+i:], []byte("<!")) {
+		return p.text()
+	}
+	raw := p.data[start : start+i]
+	if s, ok := p.intern[string(raw)]; ok {
+		p.pos = start + i
+		return s, nil
+	}
+	s := string(raw)
+	if p.intern == nil {
+		p.intern = make(map[string]string)
+	}
+	if len(p.intern) < 256 {
+		p.intern[s] = s
+	}
+	p.pos = start + i
+	return s, nil
 }
 
 func newParser(data []byte) (*parser, error) {
@@ -202,7 +228,7 @@ func (p *parser) openRoot(name string) error {
 		return err
 	}
 	got, end, err := p.peekTag()
-	if err != nil || end || got != name {
+	if err != nil || end || string(got) != name {
 		return p.errorf("the document is not a <%s>", name)
 	}
 	empty, err := p.startTag()
@@ -227,10 +253,10 @@ func (p *parser) end() error {
 }
 
 // peekTag returns the name of the tag at pos (without moving), and whether it is an end tag.
-func (p *parser) peekTag() (name string, end bool, err error) {
+func (p *parser) peekTag() (name []byte, end bool, err error) {
 	i := p.pos
 	if i >= len(p.data) || p.data[i] != '<' {
-		return "", false, p.errorf("expected a tag")
+		return nil, false, p.errorf("expected a tag")
 	}
 	i++
 	if i < len(p.data) && p.data[i] == '/' {
@@ -242,19 +268,19 @@ func (p *parser) peekTag() (name string, end bool, err error) {
 		j++
 	}
 	if j == i {
-		return "", false, p.errorf("expected a tag name")
+		return nil, false, p.errorf("expected a tag name")
 	}
-	return string(p.data[i:j]), end, nil
+	return p.data[i:j], end, nil
 }
 
 // nextTag skips whitespace and comments, then peeks the next tag; text other than
 // whitespace is an error.
-func (p *parser) nextTag() (string, bool, error) {
+func (p *parser) nextTag() ([]byte, bool, error) {
 	if err := p.misc(); err != nil {
-		return "", false, err
+		return nil, false, err
 	}
 	if p.pos >= len(p.data) {
-		return "", false, p.errorf("unexpected end of document")
+		return nil, false, p.errorf("unexpected end of document")
 	}
 	return p.peekTag()
 }
@@ -305,7 +331,7 @@ func (p *parser) close(name string) error {
 	if err != nil {
 		return err
 	}
-	if !end || got != name {
+	if !end || string(got) != name {
 		return p.errorf("expected </%s>", name)
 	}
 	return p.finishTag()
@@ -317,7 +343,7 @@ func (p *parser) open(name string) (empty bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	if end || got != name {
+	if end || string(got) != name {
 		return false, p.errorf("expected <%s>", name)
 	}
 	return p.startTag()
@@ -482,10 +508,10 @@ func (p *parser) params() ([]any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if end && name == "params" {
+		if end && string(name) == "params" {
 			return params, p.finishTag()
 		}
-		if end || name != "param" {
+		if end || string(name) != "param" {
 			return nil, p.errorf("expected <param>")
 		}
 		if empty, err := p.startTag(); err != nil || empty {
@@ -528,7 +554,7 @@ func (p *parser) value() (any, error) {
 		return nil, err
 	}
 	if end {
-		if name != "value" {
+		if string(name) != "value" {
 			return nil, p.errorf("expected </value>")
 		}
 		return t, p.finishTag()
@@ -544,12 +570,12 @@ func (p *parser) value() (any, error) {
 }
 
 // typed reads the type element at pos, named name.
-func (p *parser) typed(name string) (any, error) {
+func (p *parser) typed(tag []byte) (any, error) {
 	empty, err := p.startTag()
 	if err != nil {
 		return nil, err
 	}
-	switch name {
+	switch string(tag) {
 	case "array":
 		if empty {
 			return nil, p.errorf("<array/> without <data>")
@@ -563,6 +589,7 @@ func (p *parser) typed(name string) (any, error) {
 	case "nil":
 		return nil, p.errorf("<nil/> is not supported")
 	}
+	name := string(tag)
 	text := ""
 	if !empty {
 		if text, err = p.text(); err != nil {
@@ -629,7 +656,7 @@ func (p *parser) array() (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			if end && name == "data" {
+			if end && string(name) == "data" {
 				if err := p.finishTag(); err != nil {
 					return nil, err
 				}
@@ -646,16 +673,16 @@ func (p *parser) array() (any, error) {
 }
 
 func (p *parser) structValue() (any, error) {
-	s := Struct{}
+	s := make(Struct, 0, 4)
 	for {
 		name, end, err := p.nextTag()
 		if err != nil {
 			return nil, err
 		}
-		if end && name == "struct" {
+		if end && string(name) == "struct" {
 			return s, p.finishTag()
 		}
-		if end || name != "member" {
+		if end || string(name) != "member" {
 			return nil, p.errorf("expected <member>")
 		}
 		if empty, err := p.startTag(); err != nil || empty {
@@ -670,7 +697,7 @@ func (p *parser) structValue() (any, error) {
 		}
 		key := ""
 		if !empty {
-			if key, err = p.text(); err != nil {
+			if key, err = p.internedText(); err != nil {
 				return nil, err
 			}
 			if err := p.close("name"); err != nil {

@@ -30,10 +30,15 @@ type Backend interface {
 	WriteStdin(name string, data []byte) error
 }
 
-// Result is the outcome for one process of an operation on several (supervise.Result).
-type Result struct {
-	Name, Group string // the process
-	Err         error  // nil = success; else an error faultOf understands
+// Result is the outcome for one process of an operation on several.
+type Result = supervise.Result
+
+var _ Backend = (*supervise.Supervisor)(nil)
+
+// stater is the optional part of a Backend that reports the supervisor's state; while it is
+// not SupervisorRunning, calls get SHUTDOWN_STATE. *supervise.Supervisor has it.
+type stater interface {
+	State() supervise.SupervisorState
 }
 
 // ConfigInfo is what getAllConfigInfo returns for one process: the fields of supervisord's

@@ -109,8 +109,13 @@ func (c *Client) Call(ctx context.Context, method string, args ...any) (any, err
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 		return nil, &HTTPError{resp.StatusCode, resp.Status}
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
-	if err != nil {
+	var data []byte
+	if n := resp.ContentLength; n >= 0 && n <= MaxResponseBytes {
+		data = make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, data); err != nil {
+			return nil, err
+		}
+	} else if data, err = io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1)); err != nil {
 		return nil, err
 	}
 	if len(data) > MaxResponseBytes {

@@ -20,7 +20,7 @@ type fake struct {
 	nextPid int
 	signals []string // "group:name SIG" in order
 	stdin   map[string]string
-	block   chan struct{} // when set, a waited Start blocks until it is closed or ctx ends
+	block   chan struct{}    // when set, a waited Start blocks until it is closed or ctx ends
 	clock   func() time.Time // when set, the time instead of now
 }
 

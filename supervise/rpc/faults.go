@@ -16,6 +16,10 @@ import (
 // &Fault{Code: FaultBadName}) matches any fault with that code.
 type Fault = xmlrpc.Fault
 
+// Struct is a decoded XML-RPC struct (members in order); Client.Call returns structs as
+// this type. Its Map method gives a map.
+type Struct = xmlrpc.Struct
+
 // supervisord's fault codes (xmlrpc.py's Faults).
 const (
 	FaultUnknownMethod        = xmlrpc.UnknownMethod

@@ -179,7 +179,9 @@ func TestWaitedStartEndsWithClient(t *testing.T) {
 		t.Fatal("the waited call did not end")
 	}
 	// wait=false does not wait.
+	f.mu.Lock()
 	f.proc("web", "web").info.State = 0
+	f.mu.Unlock()
 	v, err = c.Call(context.Background(), "supervisor.startProcess", "web", false)
 	require.NoError(t, err)
 	assert.Equal(t, true, v)

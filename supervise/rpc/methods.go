@@ -201,6 +201,15 @@ func (s *Server) info(name string) (supervise.ProcessInfo, error) {
 	return infos[0], nil
 }
 
+// allResults is the answer of startAllProcesses and stopAllProcesses: StartAll and StopAll
+// report a refusal of the whole call (e.g. ErrShutdown) as one Result without a name.
+func allResults(rs []Result) (any, error) {
+	if len(rs) == 1 && rs[0].Name == "" && rs[0].Err != nil {
+		return nil, faultOf(rs[0].Err, "")
+	}
+	return results(rs), nil
+}
+
 func results(rs []Result) []any {
 	out := make([]any, len(rs))
 	for i, r := range rs {
@@ -259,7 +268,7 @@ func (s *Server) startAllProcesses(ctx context.Context, args []any) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	return results(s.opts.Backend.StartAll(ctx, wait)), nil
+	return allResults(s.opts.Backend.StartAll(ctx, wait))
 }
 
 func (s *Server) stopProcess(ctx context.Context, args []any) (any, error) {
@@ -300,7 +309,7 @@ func (s *Server) stopAllProcesses(ctx context.Context, args []any) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	return results(s.opts.Backend.StopAll(ctx, wait)), nil
+	return allResults(s.opts.Backend.StopAll(ctx, wait))
 }
 
 // sigText is how supervisord prints a signal argument in BAD_SIGNAL.

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -45,8 +46,9 @@ func TestMethods(t *testing.T) {
 	rel := &fakeReloader{active: map[string]bool{"web": true, "busy": true}, inConfig: map[string]bool{"web": true, "new": true},
 		added: []string{"new"}}
 	var remote []string
+	var remoteMu sync.Mutex
 	sock := serve(t, Options{Backend: f, Reloader: rel, MainLog: mainLog, Identification: "probe-wire",
-		RemoteComm: func(typ, data string) { remote = append(remote, typ+"="+data) }})
+		RemoteComm: func(typ, data string) { remoteMu.Lock(); remote = append(remote, typ+"="+data); remoteMu.Unlock() }})
 	c := dialT(t, sock)
 	ctx := context.Background()
 
@@ -133,9 +135,13 @@ func TestMethods(t *testing.T) {
 			assert.Equal(t, tt.want, v)
 		})
 	}
+	f.mu.Lock()
 	assert.Equal(t, []string{"web hangup", "web user defined signal 2", "web hangup"}, f.signals)
 	assert.Equal(t, "hi\n", f.stdin["web:web"])
+	f.mu.Unlock()
+	remoteMu.Lock()
 	assert.Equal(t, []string{"t=d"}, remote)
+	remoteMu.Unlock()
 
 	// clearLog removes the main log.
 	v, err := c.Call(ctx, "supervisor.clearLog")
@@ -183,8 +189,9 @@ for m in s.listMethods():
 
 func TestShutdownState(t *testing.T) {
 	var calls []bool
+	var mu sync.Mutex
 	f := newCaptureFake()
-	sock := serve(t, Options{Backend: f, Shutdown: func(restart bool) { calls = append(calls, restart) }})
+	sock := serve(t, Options{Backend: f, Shutdown: func(restart bool) { mu.Lock(); calls = append(calls, restart); mu.Unlock() }})
 	c := dialT(t, sock)
 	ctx := context.Background()
 	v, err := c.Call(ctx, "supervisor.restart")
@@ -195,7 +202,9 @@ func TestShutdownState(t *testing.T) {
 	v, err = c.Call(ctx, "supervisor.shutdown")
 	require.NoError(t, err)
 	assert.Equal(t, true, v)
+	mu.Lock()
 	assert.Equal(t, []bool{true, false}, calls)
+	mu.Unlock()
 	for _, m := range []string{"supervisor.getVersion", "supervisor.getAllProcessInfo", "supervisor.shutdown"} {
 		_, err = c.Call(ctx, m)
 		assert.Equal(t, FaultShutdownState, faultCode(err), m)

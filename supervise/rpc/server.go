@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/go-multierror"
 
 	"github.com/supervisord-lite/supervisord-lite/internal/xmlrpc"
+	"github.com/supervisord-lite/supervisord-lite/supervise"
 )
 
 // MaxRequestBytes is the largest XML-RPC request body accepted; a larger one gets HTTP 400.
@@ -54,9 +55,10 @@ type Options struct {
 	// after which (for shutdown) every supervisor.* call gets SHUTDOWN_STATE. It must not
 	// block: the answer goes out after it returns. nil = nothing but the refusal.
 	Shutdown func(restart bool)
-	// ShuttingDown reports whether the supervisor is stopping (supervisord's mood below
-	// RUNNING), so that calls get SHUTDOWN_STATE; nil = never (besides Shutdown and the end
-	// of Serve).
+	// ShuttingDown reports whether the daemon is stopping or reloading (supervisord's mood
+	// below RUNNING), so that calls get SHUTDOWN_STATE; nil = never. Besides it, a Backend
+	// with a State method (as *supervise.Supervisor) refuses calls while its State is not
+	// SupervisorRunning, and so does the Server after shutdown and once Serve's ctx ended.
 	ShuttingDown func() bool
 	// RemoteComm receives sendRemoteCommEvent's type and data; nil = dropped.
 	RemoteComm func(typ, data string)
@@ -119,7 +121,11 @@ func NewServer(opts Options) *Server {
 }
 
 func (s *Server) stopping() bool {
-	return s.shutting.Load() || s.opts.ShuttingDown != nil && s.opts.ShuttingDown()
+	if s.shutting.Load() || s.opts.ShuttingDown != nil && s.opts.ShuttingDown() {
+		return true
+	}
+	st, ok := s.opts.Backend.(stater)
+	return ok && st.State() != supervise.SupervisorRunning
 }
 
 func (s *Server) shutdown(restart bool) bool {
@@ -297,7 +303,13 @@ func (s *Server) serveRPC(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		v = faultOf(err, "")
 	}
-	body, err := xmlrpc.AppendResponse(make([]byte, 0, 512), v)
+	buf := bufPool.Get().(*[]byte)
+	defer func() {
+		if cap(*buf) <= 4<<20 { // keep the usual sizes only
+			bufPool.Put(buf)
+		}
+	}()
+	body, err := xmlrpc.AppendResponse((*buf)[:0], v)
 	if err != nil {
 		s.opts.Logger.Error("XML-RPC response unmarshallable", "method", call.Method, "err", err)
 		errorPage(w, http.StatusInternalServerError)
@@ -309,4 +321,9 @@ func (s *Server) serveRPC(w http.ResponseWriter, r *http.Request) {
 	if _, err := w.Write(body); err != nil {
 		s.opts.Logger.Debug("XML-RPC response not sent", "method", call.Method, "err", err)
 	}
+	*buf = body
 }
+
+// bufPool holds response buffers, so that a client polling getAllProcessInfo does not make
+// the server allocate its answer anew each time.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
