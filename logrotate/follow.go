@@ -45,7 +45,7 @@ func Follow(ctx context.Context, path string, from int64, w io.Writer) error {
 
 // follow is Follow; started, when not nil, is called once the file is open and positioned.
 func follow(ctx context.Context, path string, from int64, w io.Writer, started func()) error {
-	fl := &follower{path: path, w: w, buf: make([]byte, followBuf)}
+	fl := &follower{ctx: ctx, path: path, w: w, buf: make([]byte, followBuf)}
 	defer fl.close()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
@@ -83,6 +83,7 @@ func follow(ctx context.Context, path string, from int64, w io.Writer, started f
 
 // follower is Follow's state: the open file, the read position, and the last bytes delivered.
 type follower struct {
+	ctx  context.Context // drain stops early when it ends
 	path string
 	w    io.Writer
 	buf  []byte
@@ -312,9 +313,10 @@ func (fl *follower) recoverCopy() error {
 	return fl.drain(c)
 }
 
-// drain copies f from pos to its end into w.
+// drain copies f from pos to its end into w, or until ctx ends (a file that grows faster than w
+// takes it must not keep Follow from returning).
 func (fl *follower) drain(f *os.File) error {
-	for {
+	for fl.ctx == nil || fl.ctx.Err() == nil {
 		n, err := f.ReadAt(fl.buf, fl.pos)
 		if n > 0 {
 			if _, werr := fl.w.Write(fl.buf[:n]); werr != nil {
@@ -330,6 +332,7 @@ func (fl *follower) drain(f *os.File) error {
 			return fl.fail(err)
 		}
 	}
+	return nil
 }
 
 // remember keeps the last followCheck delivered bytes.

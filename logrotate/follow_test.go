@@ -288,3 +288,50 @@ func wantUpTo(n int) *bytes.Buffer {
 	}
 	return &b
 }
+
+// slowWriter takes 1 ms per Write.
+type slowWriter struct{ n int }
+
+func (s *slowWriter) Write(p []byte) (int, error) {
+	time.Sleep(time.Millisecond)
+	s.n += len(p)
+	return len(p), nil
+}
+
+// A file growing faster than w takes it does not keep Follow from returning when ctx ends.
+func TestFollowStopsWhileFileKeepsGrowing(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "g.log")
+	w := &Writer{Filename: name, MaxBytes: 4 << 20} // truncated in place: bounded disk use
+	defer w.Close()
+	_, _ = w.Write([]byte("start\n"))
+	stopWriting := make(chan struct{})
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		chunk := bytes.Repeat([]byte("y"), 64<<10)
+		for i := 0; i < 100000; i++ { // bounded
+			select {
+			case <-stopWriting:
+				return
+			default:
+			}
+			_, _ = w.Write(chunk)
+		}
+	}()
+	ctx, cancel := context.WithCancel(context.Background())
+	sw := &slowWriter{}
+	done := make(chan error, 1)
+	go func() { done <- Follow(ctx, name, 0, sw) }()
+	time.Sleep(200 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		assert.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Error("Follow did not return after ctx ended")
+		<-done
+	}
+	close(stopWriting)
+	<-writerDone
+	assert.Greater(t, sw.n, 0)
+}
