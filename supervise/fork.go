@@ -43,10 +43,14 @@ func (*forkSpawner) Spawn(cmd *Cmd) (Child, error) {
 		}
 		return
 	}
-	inR, inW, err := pipe()
-	if err != nil {
-		return nil, pipeErr(cmd, err)
+	// stdin is a plain blocking pipe, kept out of the netpoller: every fd registered with
+	// epoll makes each later fork+exec measurably slower (the child closes them all at exec),
+	// and writes to stdin are rare (WriteStdin blocks its caller while the pipe is full).
+	var fds [2]int
+	if err := syscall.Pipe2(fds[:], syscall.O_CLOEXEC); err != nil {
+		return nil, pipeErr(cmd, os.NewSyscallError("pipe2", err))
 	}
+	inR, inW := os.NewFile(uintptr(fds[0]), "|0"), os.NewFile(uintptr(fds[1]), "|1")
 	parent, child = append(parent, inW), append(child, inR)
 	outR, outW, err := pipe()
 	if err != nil {
