@@ -107,9 +107,7 @@ func TestHeaders(t *testing.T) {
 func TestSyntax(t *testing.T) {
 	for _, sh := range []string{"/bin/sh", "/bin/dash", "/bin/bash", "/bin/busybox"} {
 		t.Run(filepath.Base(sh), func(t *testing.T) {
-			if _, err := os.Stat(sh); err != nil {
-				t.Skipf("%s not installed", sh)
-			}
+			testenv.RequireFile(t, sh, "a shell the script targets (Debian packages dash, bash, busybox)")
 			args := []string{"-n", script(t)}
 			if filepath.Base(sh) == "busybox" {
 				args = append([]string{"sh"}, args...)
@@ -119,10 +117,7 @@ func TestSyntax(t *testing.T) {
 		})
 	}
 	t.Run("shellcheck", func(t *testing.T) {
-		sc, err := exec.LookPath("shellcheck")
-		if err != nil {
-			t.Skip("shellcheck not installed (apt-get install shellcheck)")
-		}
+		sc := testenv.LookPath(t, "shellcheck", "shellcheck")
 		out, err := exec.Command(sc, "-s", "sh", script(t)).CombinedOutput()
 		assert.NoError(t, err, "%s", out)
 	})
@@ -282,9 +277,7 @@ func TestLifecycle(t *testing.T) {
 				name, daemon, shell, mode := name, daemon, shell, mode
 				t.Run(name+"/"+filepath.Base(shell)+"/"+mode, func(t *testing.T) {
 					t.Parallel()
-					if _, err := os.Stat(shell); err != nil {
-						t.Skipf("%s not installed", shell)
-					}
+					testenv.RequireFile(t, shell, "a shell the script targets (Debian packages dash, bash)")
 					extra := ""
 					if mode == "nodaemon" {
 						extra = "nodaemon = true"

@@ -2,6 +2,7 @@ package systemd_test
 
 import (
 	"bufio"
+	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -77,10 +78,7 @@ func TestUnitSettings(t *testing.T) {
 // TestUnitVerifies runs systemd's own checker on the unit, with ExecStart pointed at a binary
 // that exists here; any warning (an unknown key, a bad value) fails the test.
 func TestUnitVerifies(t *testing.T) {
-	sa, err := exec.LookPath("systemd-analyze")
-	if err != nil {
-		t.Skip("systemd-analyze not installed (Debian package systemd)")
-	}
+	sa := testenv.LookPath(t, "systemd-analyze", "systemd")
 	b, err := os.ReadFile(unitPath(t))
 	require.NoError(t, err)
 	text := strings.ReplaceAll(string(b), "/usr/local/bin/supervisord-lite", "/bin/sleep")
