@@ -306,15 +306,20 @@ func genConfig(r *rand.Rand, dir string, i int) string {
 	return path
 }
 
+// svSem bounds how many supervisord start at once across the differential tests (each is a
+// Python process; the machine may have two cores).
+var svSem = make(chan struct{}, 8)
+
 func TestDifferentialSupervisord(t *testing.T) {
 	testenv.Short(t)
 	bin := testenv.LookPath(t, "supervisord", "supervisor")
+	t.Parallel()
 	host, err := os.Hostname()
 	require.NoError(t, err)
 	env := []string{"PATH=/usr/bin:/bin", "HOME=/root", "LANG=C.UTF-8", "FOO_TEST=xyz", "LOGNAME_TEST=fromenv"}
-	const cases = 80
+	const cases = 64
 	r := rand.New(rand.NewSource(42))
-	sem := make(chan struct{}, 4)
+	sem := svSem
 	var started, failed int
 	results := make(chan bool, cases)
 	t.Run("cases", func(t *testing.T) {

@@ -116,8 +116,10 @@ func (ci ConfigInfo) Map() map[string]any {
 // Diff compares two configurations as supervisord's reread/update does (diff_to_active):
 // added are group names only in next, removed only in prev, changed are in both but differ
 // under supervisord's equality (name, priority, the processes in order with every
-// ProcessConfig parameter, an AUTO log path on either side comparing equal; event listener
-// pools also compare buffer size, events and result handler; FastCGI groups their socket).
+// ProcessConfig parameter; event listener pools also compare buffer size, events and result
+// handler; FastCGI groups their socket). prev is taken as the active configuration: an AUTO
+// log in next compares equal to anything, while an AUTO log in prev (a real file once
+// supervisord started the group) differs from any other value in next, as supervisord finds.
 // added and changed follow next's group order, removed prev's. Either config may be nil.
 func Diff(prev, next *Config) (added, changed, removed []string) {
 	var prevGroups, nextGroups []Group
@@ -179,17 +181,23 @@ func groupEqual(n, o Group) bool {
 	return true
 }
 
-// processEqual is ProcessConfig.__eq__: every parameter, skipping a logfile that is AUTO on
-// either side; the environment compares as a dict.
-func processEqual(a, b Process) bool {
+// processEqual is ProcessConfig.__eq__ of a new process n against an active one o: every
+// parameter, the environment as a dict, a logfile skipped when n's is AUTO. An active
+// process's AUTO logfile is a real file by then (supervisord replaced it when the group
+// started), so an AUTO in o against anything else in n differs.
+func processEqual(n, o Process) bool {
 	norm := func(p Process, other Process) Process {
 		p.Group, p.Section, p.File, p.Line, p.ProcessNum = "", "", "", 0, 0
 		p.User = "" // supervisord compares the uid
-		if p.Stdout.Mode == LogAutomatic || other.Stdout.Mode == LogAutomatic {
+		if n.Stdout.Mode == LogAutomatic {
 			p.Stdout.Mode, p.Stdout.Path = LogAutomatic, ""
+		} else if p.Stdout.Mode == LogAutomatic {
+			p.Stdout.Path = "\x00auto"
 		}
-		if p.Stderr.Mode == LogAutomatic || other.Stderr.Mode == LogAutomatic {
+		if n.Stderr.Mode == LogAutomatic {
 			p.Stderr.Mode, p.Stderr.Path = LogAutomatic, ""
+		} else if p.Stderr.Mode == LogAutomatic {
+			p.Stderr.Path = "\x00auto"
 		}
 		env := map[string]string{}
 		for _, v := range p.Environment {
@@ -209,5 +217,5 @@ func processEqual(a, b Process) bool {
 		}
 		return p
 	}
-	return reflect.DeepEqual(norm(a, b), norm(b, a))
+	return reflect.DeepEqual(norm(n, o), norm(o, n))
 }
