@@ -117,6 +117,11 @@ func loadPipfile(content []byte, defaultSource bool) (map[string]interface{}, er
 	}
 	s := strings.ReplaceAll(string(content), "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
+	if strings.HasPrefix(s, "\ufeff") {
+		// Python keeps the BOM as a character and tomlkit rejects it
+		// ("Empty key"); the TOML library here would skip it.
+		return nil, &HashError{Err: errors.New("invalid TOML: a byte order mark at the start")}
+	}
 	data := map[string]interface{}{}
 	if _, err := toml.Decode(s, &data); err != nil {
 		return nil, &HashError{Err: fmt.Errorf("invalid TOML: %w", err)}

@@ -7,7 +7,8 @@
 //	which-python    pyenv which python
 //	which-gunicorn  pyenv which gunicorn
 //	pipenv-project  pipenv --where
-//	pipenv-venv     pipenv --venv (where the venv is or will be created)
+//	pipenv-venv     pipenv --venv once the venv exists: where it is or will
+//	                be created (without a Pipfile: only an existing venv)
 //	pipfile-hash    the Pipfile's hash, as a fresh Pipfile.lock's _meta.hash.sha256
 //
 // Where the real tool fails, KEY.rc=N gives its exit status and the message
@@ -106,7 +107,13 @@ func run(dir string, stdout, stderr io.Writer) int {
 	switch {
 	case errors.Is(err, pyenv.ErrNoPipfile):
 		put("pipenv-project", "", 0, err)
-		fail("pipenv-venv", 1, fmt.Errorf("No virtualenv has been created for this project(%s) yet!", proj.Dir))
+		// without a Pipfile, pipenv --venv answers only for an existing venv
+		// (e.g. an activated VIRTUAL_ENV)
+		if v, verr := proj.VenvPath(); verr == nil && proj.VenvExists() {
+			put("pipenv-venv", v, 0, nil)
+		} else {
+			fail("pipenv-venv", 1, fmt.Errorf("No virtualenv has been created for this project(%s) yet!", proj.Dir))
+		}
 		fail("pipfile-hash", 1, err)
 	case err != nil:
 		fail("pipenv-project", 1, err)
