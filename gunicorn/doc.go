@@ -18,7 +18,9 @@
 //     GUNICORN_CMD_ARGS, WEB_CONCURRENCY, PORT or FORWARDED_ALLOW_IPS in the inherited
 //     environment. CleanEnv removes those.
 //   - ReadCertInfo describes a certificate file (subject, SANs, validity, SHA-256 fingerprint,
-//     serial) so that a supervisor can show its expiry and notice a renewal.
+//     serial) so that a supervisor can show its expiry; CertWatcher (Serve(ctx)) reads it at an
+//     interval and reports a renewal, or a file that went missing or bad (gunicorn 20.1 reads
+//     the certificate on every connection, so either takes effect at once, without a reload).
 //   - The signals a gunicorn master understands are named values (GracefulStop, Reload,
 //     ReopenLogs, ...) documented with their measured behaviour, and Config.StopWait is the
 //     stop timeout a supervisor should allow.
