@@ -248,6 +248,11 @@ func (p *process) spawn() {
 			var child Child
 			if child, err = p.sv.spawner.Spawn(cmd); err == nil {
 				st.child, st.pid = child, child.Pid()
+				for i := range p.queued { // the STARTING event of this step names the new pid
+					if p.queued[i].To == Starting {
+						p.queued[i].Pid = st.pid
+					}
+				}
 				p.log(slog.LevelInfo, "spawned: '%s' with pid %d", p.prog.Name, st.pid)
 				if p.prog.StartSecs == 0 {
 					// Crash protection off: RUNNING as soon as any time has passed.

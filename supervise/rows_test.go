@@ -23,6 +23,7 @@ func TestRowStartingToRunningStrictlyAfterStartSecs(t *testing.T) {
 	p.StartSecs = 3 * time.Second
 	h.add(p)
 	h.expect(Starting)
+	assert.Equal(t, 1001, h.seen[len(h.seen)-1].Pid, "the STARTING event names the new pid")
 	h.clock.Advance(3 * time.Second)
 	assert.Equal(t, Starting, h.status("web").State, "at exactly startsecs still STARTING")
 	h.clock.Advance(time.Nanosecond)
