@@ -122,6 +122,9 @@ func loadConfig(path string, fl daemonFlags) (*conf.Config, error) {
 	if err := fl.apply(&cfg.Supervisord); err != nil {
 		return nil, err
 	}
+	if _, err := seedExpand(cfg, os.Environ()); err != nil { // [gunicorn:x], python_env (seed_gunicorn.go)
+		return nil, err
+	}
 	return cfg, nil
 }
 
@@ -201,7 +204,7 @@ func (d *daemon) run(cfg *conf.Config, sigs <-chan os.Signal) (*conf.Config, err
 	rel := newReloader(d.path, d.flags, sup, cfg)
 	ctx := context.Background()
 	for _, g := range cfg.Groups {
-		if g.Kind != conf.KindProgram {
+		if g.Kind != conf.KindProgram && g.Kind != conf.KindGroup {
 			continue
 		}
 		if err := rel.add(ctx, g); err != nil {
