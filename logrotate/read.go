@@ -23,9 +23,9 @@ var (
 // the kind (ErrNoFile, ErrBadArguments or ErrFailed) and the cause (an *os.PathError, or nil).
 type FileError struct {
 	Op   string // "read", "tail" or "follow"
-	Path string
-	Kind error // ErrNoFile, ErrBadArguments or ErrFailed
-	Err  error // the underlying error, or nil
+	Path string // the file named by the caller
+	Kind error  // ErrNoFile, ErrBadArguments or ErrFailed
+	Err  error  // the underlying error, or nil
 	// Detail explains a bad argument, e.g. "negative offset -5 with length 3".
 	Detail string
 }

@@ -41,7 +41,8 @@ type Writer struct {
 	// Every adds time-based rotation: Hourly or Daily, at the first Write after the boundary in
 	// the location of Now's result (local time by default). A file that is empty at the boundary
 	// is not rotated; a file whose last change is from an earlier period is rotated by the first
-	// Write. Never (0, the default) disables it.
+	// Write. The rotation is the same as for MaxBytes (so with Backups=0 it truncates).
+	// Never (0, the default) disables it.
 	Every Period
 	// MaxAge deletes backups whose modification time is older than MaxAge, checked at each
 	// rotation. 0 (the default) keeps every backup up to Backups.
@@ -277,8 +278,8 @@ func (w *Writer) Rotate() error {
 }
 
 // Clear removes Filename and opens a new empty one; backups are kept. These are the semantics
-// of supervisord's clearLog and clearProcessLogs (remove, then reopen); a missing file is not an
-// error.
+// of supervisord's clearProcessLogs and clearLog (remove, then reopen); a missing file is not an
+// error here (clearLog's NO_FILE fault for a missing main log is the caller's check).
 func (w *Writer) Clear() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
