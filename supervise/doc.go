@@ -42,4 +42,11 @@
 //   - With StopWait 0, SIGKILL is re-sent every second, not on every loop pass.
 //   - A child-side spawn failure (chdir, exec) is reported like supervisord's exit 127, but
 //     the engine has no pid for it and logs "spawned ... with pid 0".
+//   - Child log files receive whole lines: an unfinished line is held until its newline, the
+//     end of the stream or 64 KiB, so a rotation never splits a line (supervisord writes what
+//     it reads). Events and LastOutput get the bytes at once.
+//   - Autostart spawns one program after another in ascending group priority, as supervisord,
+//     but at once rather than about 1 s after startup.
+//   - WriteStdin writes straight into the child's stdin pipe and blocks while the pipe is full
+//     (supervisord buffers in memory).
 package supervise
