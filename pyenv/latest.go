@@ -25,7 +25,9 @@ func (r *resolver) installed() []string {
 	vdir := r.fs.abs(r.root + "/versions")
 	if ents, err := os.ReadDir(vdir); err == nil {
 		for _, e := range ents {
-			if r.fs.isDir(vdir + "/" + e.Name()) {
+			// a real directory needs no stat; a symlink counts if it
+			// leads to one
+			if e.IsDir() || (e.Type()&os.ModeSymlink != 0 && r.fs.isDir(vdir+"/"+e.Name())) {
 				names = append(names, e.Name())
 			}
 		}
@@ -42,6 +44,11 @@ func (r *resolver) latest(p string) (string, bool) {
 	if r.fs.isDir(r.root + "/versions/" + p) {
 		return p, true
 	}
+	return r.latestNoDir(p)
+}
+
+// latestNoDir is latest for a p already known not to be a directory.
+func (r *resolver) latestNoDir(p string) (string, bool) {
 	cands := r.installed()
 	if len(cands) == 0 && p == "" {
 		// `printf '%s\n'` of no candidates prints one empty line, which

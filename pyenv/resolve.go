@@ -230,16 +230,20 @@ func (r *resolver) versionName(raw string, force bool) (kept, missing []string) 
 		switch {
 		case v == "system" || r.fs.isDir(r.root+"/versions/"+v):
 			kept = append(kept, v)
-		case r.fs.isDir(r.root + "/versions/" + n):
+		case n != v && r.fs.isDir(r.root+"/versions/"+n):
 			kept = append(kept, n)
 		default:
-			if l, ok := r.latest(v); ok {
+			// versions/v and versions/n are known not to be directories
+			l, ok := r.latestNoDir(v)
+			if !ok && n != v {
+				l, ok = r.latestNoDir(n)
+			}
+			switch {
+			case ok:
 				kept = append(kept, l)
-			} else if l, ok := r.latest(n); ok {
-				kept = append(kept, l)
-			} else if force {
+			case force:
 				kept = append(kept, n)
-			} else {
+			default:
 				missing = append(missing, v)
 			}
 		}
