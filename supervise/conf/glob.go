@@ -78,54 +78,48 @@ func pyGlob(pattern string) []string {
 func hasMagic(s string) bool { return strings.ContainsAny(s, "*?[") }
 
 // fnmatch is Python's fnmatch.fnmatchcase: `*`, `?`, `[seq]`, `[!seq]`; an unclosed '['
-// matches itself.
+// matches itself. It backtracks only to the last `*`, so it runs in O(len(name)*len(pat)).
 func fnmatch(name, pat string) bool {
 	n, p := []rune(name), []rune(pat)
-	var match func(i, j int) bool
-	match = func(i, j int) bool {
-		for j < len(p) {
+	i, j := 0, 0
+	starJ, starI := -1, 0
+	for i < len(n) {
+		if j < len(p) {
 			switch p[j] {
 			case '*':
-				for j < len(p) && p[j] == '*' {
-					j++
-				}
-				if j == len(p) {
-					return true
-				}
-				for k := i; k <= len(n); k++ {
-					if match(k, j) {
-						return true
-					}
-				}
-				return false
+				starJ, starI = j, i
+				j++
+				continue
 			case '?':
-				if i >= len(n) {
-					return false
-				}
 				i, j = i+1, j+1
+				continue
 			case '[':
-				end, ok := classEnd(p, j)
-				if !ok {
-					if i >= len(n) || n[i] != '[' {
-						return false
+				if end, ok := classEnd(p, j); ok {
+					if inClass(n[i], p[j+1:end]) {
+						i, j = i+1, end+1
+						continue
 					}
+				} else if n[i] == '[' {
 					i, j = i+1, j+1
 					continue
 				}
-				if i >= len(n) || !inClass(n[i], p[j+1:end]) {
-					return false
-				}
-				i, j = i+1, end+1
 			default:
-				if i >= len(n) || n[i] != p[j] {
-					return false
+				if n[i] == p[j] {
+					i, j = i+1, j+1
+					continue
 				}
-				i, j = i+1, j+1
 			}
 		}
-		return i == len(n)
+		if starJ < 0 {
+			return false
+		}
+		starI++
+		i, j = starI, starJ+1
 	}
-	return match(0, 0)
+	for j < len(p) && p[j] == '*' {
+		j++
+	}
+	return j == len(p)
 }
 
 // classEnd returns the index of the ']' closing the class opened at p[j].
