@@ -18,6 +18,8 @@ var (
 // $PYENV_ROOT/versions, dot-names included, that is a directory or a symlink
 // to one, in directory order. envs under a version are not listed.
 func (r *resolver) installed() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.cands != nil {
 		return *r.cands
 	}

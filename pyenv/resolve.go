@@ -3,6 +3,7 @@ package pyenv
 import (
 	"os"
 	"strings"
+	"sync"
 )
 
 // Options says where and how to resolve. The zero value resolves the
@@ -37,7 +38,8 @@ const EnvOrigin = "PYENV_VERSION environment variable"
 
 // Resolution is the answer to "which Python does this folder use" as
 // pyenv 2.6.30 gives it. Its methods answer `pyenv prefix` and `pyenv which`
-// and build the environment to exec with.
+// and build the environment to exec with; they look at the file system
+// again each time, and are safe for concurrent use.
 type Resolution struct {
 	// Root is PYENV_ROOT as used (one trailing "/" stripped).
 	Root string
@@ -76,6 +78,7 @@ type resolver struct {
 	dir           string // PYENV_DIR, canonical
 	pwd           string
 	env           envMap
+	mu            sync.Mutex // guards cands
 	cands         *[]string
 	exportedEmpty bool // PYENV_VERSION is set but empty
 }

@@ -156,3 +156,21 @@ func TestEnviron(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "3.11.7", v)
 }
+
+func TestResolutionConcurrent(t *testing.T) {
+	tr := newTree(t)
+	tr.stdRoot()
+	tr.write("app/.python-version", "3.11\n")
+	res, err := Resolve(Options{Dir: tr.p("app"), Env: tr.env()})
+	require.NoError(t, err)
+	done := make(chan string, 4)
+	for i := 0; i < 4; i++ {
+		go func() {
+			p, _ := res.Which("python")
+			done <- p
+		}()
+	}
+	for i := 0; i < 4; i++ {
+		assert.Equal(t, tr.p("root/versions/3.11.7/bin/python"), <-done)
+	}
+}
