@@ -233,3 +233,24 @@ func TestRealFullTmpfs(t *testing.T) {
 	}
 	assert.Equal(t, i-1, prev)
 }
+
+// OnError runs without the Writer's lock: it may write to the same Writer (a supervisor logging
+// "log write failed" into its own log) without deadlocking, and that write does not start a new
+// episode.
+func TestOnErrorMayWriteToTheSameWriter(t *testing.T) {
+	d := &disk{}
+	var w *Writer
+	calls := 0
+	w = &Writer{Filename: filepath.Join(t.TempDir(), "s.log"), openFile: d.open, OnError: func(err error) {
+		calls++
+		_, _ = w.Write([]byte("log write failed: " + err.Error() + "\n"))
+	}}
+	defer w.Close()
+	d.set(syscall.ENOSPC, nil)
+	_, _ = w.Write([]byte("first\n"))
+	_, _ = w.Write([]byte("second\n"))
+	assert.Equal(t, 1, calls)
+	d.set(nil, nil)
+	_, _ = w.Write([]byte("third\n"))
+	assertFile(t, w.Filename, "third\n")
+}
