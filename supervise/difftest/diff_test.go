@@ -34,16 +34,19 @@ type prog struct {
 	startsecs    int
 	startretries int
 	autorestart  string
+	stopwait     int // stopwaitsecs; 0 = default
 }
 
 var programs = []prog{
-	{"exit1", "/bin/sh -c 'exit 1'", 1, 2, "unexpected"},
-	{"run2ok", "/bin/sh -c 'sleep 1.5; exit 0'", 1, 3, "unexpected"},
+	{"exit1", "/bin/sh -c 'exit 1'", 1, 2, "unexpected", 0},
+	{"run2ok", "/bin/sh -c 'sleep 1.5; exit 0'", 1, 3, "unexpected", 0},
 	// Exits 3 (unexpected) twice after reaching RUNNING, then 0: three runs.
-	{"thrice", `/bin/sh -c 'n=$(cat {dir}/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > {dir}/n; sleep 1.2; [ $n -ge 3 ] && exit 0; exit 3'`, 1, 3, "unexpected"},
-	{"nofile", "/nonexistent/x", 1, 0, "unexpected"},
-	{"steady", "/bin/sleep 100", 1, 3, "unexpected"},
-	{"never", "/bin/sh -c 'sleep 1.2; exit 4'", 1, 3, "false"},
+	{"thrice", `/bin/sh -c 'n=$(cat {dir}/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > {dir}/n; sleep 1.2; [ $n -ge 3 ] && exit 0; exit 3'`, 1, 3, "unexpected", 0},
+	{"nofile", "/nonexistent/x", 1, 0, "unexpected", 0},
+	{"steady", "/bin/sleep 100", 1, 3, "unexpected", 0},
+	{"never", "/bin/sh -c 'sleep 1.2; exit 4'", 1, 3, "false", 0},
+	// Ignores SIGTERM: the shutdown ends with SIGKILL after stopwaitsecs=2 (trace 2(d)).
+	{"noterm", `/usr/bin/python3 -c "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(1000)"`, 1, 3, "unexpected", 2},
 }
 
 // observe is how long each run lasts before shutdown.
@@ -65,6 +68,7 @@ var (
 		regexp.MustCompile(`^(gave up): (\S+) entered FATAL state`),
 		regexp.MustCompile(`^(stopped): (\S+) \((.*)\)$`),
 		regexp.MustCompile(`^(spawnerr): (can't find command) '(\S+)'$`),
+		regexp.MustCompile(`^(killing) '([^']+)' \(\d+\) (with SIGKILL)$`),
 	}
 )
 
@@ -88,6 +92,8 @@ func parse(t *testing.T, log []byte) map[string][]line {
 			switch what {
 			case "exited", "stopped":
 				what += " (" + pm[3] + ")"
+			case "killing":
+				what += " " + pm[3]
 			case "spawnerr":
 				name = strings.TrimPrefix(pm[3], "/nonexistent/")
 				name = map[string]string{"x": "nofile"}[name]
@@ -119,6 +125,9 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 	for _, p := range programs {
 		fmt.Fprintf(&b, "\n[program:%s]\ncommand=%s\nstartsecs=%d\nstartretries=%d\nautorestart=%s\n",
 			p.name, strings.ReplaceAll(p.command, "{dir}", dir), p.startsecs, p.startretries, p.autorestart)
+		if p.stopwait > 0 {
+			fmt.Fprintf(&b, "stopwaitsecs=%d\n", p.stopwait)
+		}
 	}
 	return b.String()
 }
@@ -187,6 +196,7 @@ func runEngine(t *testing.T) []byte {
 		require.NoError(t, sv.Add(ctx, supervise.Group{Name: p.name, Priority: 999, Programs: []supervise.Program{{
 			Name: p.name, CommandLine: strings.ReplaceAll(p.command, "{dir}", dir),
 			StartSecs: time.Duration(p.startsecs) * time.Second, StartRetries: retries, AutoRestart: ar,
+			StopWait: time.Duration(p.stopwait) * time.Second,
 		}}}))
 	}
 	time.Sleep(observe)
