@@ -1,7 +1,6 @@
 package rpc
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -90,8 +89,10 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 	cmd := exec.Command(supervisord, "-n", "-c", conf)
 	cmd.Env = append(os.Environ(), "TZ=UTC")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var slog bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &slog, &slog
+	outFile, err := os.Create(filepath.Join(dir, "supervisord.out"))
+	require.NoError(t, err)
+	defer outFile.Close()
+	cmd.Stdout, cmd.Stderr = outFile, outFile
 	require.NoError(t, cmd.Start())
 	waited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(waited) }()
@@ -123,7 +124,10 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 		}
 		return true
 	}
-	require.Eventually(t, settled, 20*time.Second, 100*time.Millisecond, "supervisord did not settle: %s", slog.String())
+	if !assert.Eventually(t, settled, 20*time.Second, 100*time.Millisecond) {
+		out, _ := os.ReadFile(outFile.Name())
+		t.Fatalf("supervisord did not settle: %s", out)
+	}
 
 	// Our side: a fake holding the real supervisord's processes and configuration.
 	v, err := real.Call(ctx, "supervisor.getAllProcessInfo")
