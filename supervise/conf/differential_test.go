@@ -229,6 +229,19 @@ var diffOptions = [][]string{
 	{"strip_ansi=true", "unknown_key=1"},
 }
 
+// [supervisord], [unix_http_server] and [inet_http_server] choices.
+var (
+	supervisordOptions = []string{"minfds=2048", "!minfds=lots", "umask=0o22", "!umask=9", "nocleanup=true",
+		"!nodaemon=perhaps", "identifier=sv%(ENV_FOO_TEST)s", "!logfile=/nonexistent/x.log", "!childlogdir=/nonexistent",
+		"logfile_maxbytes=1GB", "!logfile_backups=x", "strip_ansi=on", "!environment=A=1 B=2", "!user=nosuchuserxyz",
+		"!pidfile=/nonexistent/p.pid", "!minprocs=%(process_num)d", "silent=true", "directory=%(here)s", "!directory=/nonexistent"}
+	serverOptions = []string{"chmod=0770", "!chmod=999", "chown=nobody", "chown=nobody:nogroup", "!chown=nosuchuserxyz",
+		"!chown=nobody:nosuchgroupxyz", "!username=u", "!password=p"}
+	inetServers = []string{"[inet_http_server]\nport=127.0.0.1:notaport", "[inet_http_server]\nport=host:",
+		"[inet_http_server]\nport=70000", "[inet_http_server]\nport=0", "[inet_http_server]\nusername=u\nport=9",
+		"[inet_http_server]\nchmod=1", "[inet_http_server]\nport=notaport"}
+)
+
 var diffCommands = []string{
 	"command=/bin/sleep %(process_num)d", "command=/bin/echo %(host_node_name)s %(group_name)s %(numprocs)d",
 	"!command=/bin/echo 100%", "command=/bin/sh -c 'a;b ; c' ; x", "command=/bin/sleep\n  100\n\n  200",
@@ -266,6 +279,18 @@ func genConfig(r *rand.Rand, dir string, i int) string {
 	if r.Intn(8) == 0 {
 		b.WriteString("loglevel=" + pick(r, []string{"debug", "BLATHER", "!verbose"}, allowBad) + "\n")
 	}
+	if r.Intn(3) == 0 {
+		b.WriteString(pick(r, supervisordOptions, allowBad) + "\n")
+	}
+	if r.Intn(4) == 0 {
+		b.WriteString("[unix_http_server]\n" + pick(r, serverOptions, allowBad) + "\n")
+	}
+	if allowBad && r.Intn(6) == 0 {
+		b.WriteString(pick(r, inetServers, true) + "\n")
+	}
+	if r.Intn(10) == 0 {
+		b.WriteString("[DEFAULT]\nstartsecs=3\n")
+	}
 	b.WriteString("\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n")
 	nprog := 1 + r.Intn(3)
 	var progs []string
@@ -282,6 +307,10 @@ func genConfig(r *rand.Rand, dir string, i int) string {
 			b.WriteString(pick(r, diffOptions[r.Intn(len(diffOptions))], allowBad) + "\n")
 		}
 		b.WriteString("\n")
+	}
+	if r.Intn(5) == 0 {
+		// a section header again: supervisord merges the two
+		b.WriteString("[program:p0]\n" + pick(r, diffOptions[r.Intn(len(diffOptions))], allowBad) + "\n\n")
 	}
 	switch r.Intn(6) {
 	case 0:
