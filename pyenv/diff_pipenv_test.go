@@ -30,6 +30,9 @@ func genPipfile(rng *rand.Rand) string {
 	}
 	var b strings.Builder
 	w := func(s string) { b.WriteString(strings.ReplaceAll(s, "\n", nl)) }
+	if pick(0.03) {
+		b.WriteString("\ufeff")
+	}
 	if pick(0.1) {
 		w(one("foo = \"x\"\n", "name = \"x\"\n", "url = \"u\"\n", "bar = 1\n"))
 	}
@@ -161,10 +164,7 @@ func TestDifferentialPipfileHash(t *testing.T) {
 	// Debian's interpreter, which has the pipenv package on its path
 	py := "/usr/bin/python3"
 	testenv.RequireFile(t, py, "python3 (Debian package python3)")
-	n := 400
-	if testing.Short() {
-		n = 60
-	}
+	n := diffCases(400, 60)
 	dir := t.TempDir()
 	paths := make([]string, n)
 	for i := range paths {
@@ -298,10 +298,7 @@ func runRealPipenv(bin string, c pipenvCase, arg string) queryResult {
 // pipenv then prints that path only if it looks there too.
 func TestDifferentialPipenv(t *testing.T) {
 	bin := testenv.LookPath(t, "pipenv", "pipenv")
-	n := 16
-	if testing.Short() {
-		n = 4
-	}
+	n := diffCases(16, 4)
 	base, err := filepath.EvalSymlinks(t.TempDir())
 	require.NoError(t, err)
 	cases := make([]pipenvCase, n)

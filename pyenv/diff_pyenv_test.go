@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -170,8 +171,18 @@ func genPyenvCase(t *testing.T, base, tools string, i int) pyenvCase {
 		desc = append(desc, "symlinked-dir")
 	}
 	root := tr.p("root")
-	if pick(0.1) {
+	switch {
+	case pick(0.1):
 		root += "/"
+	case pick(0.05):
+		root += "//"
+	case pick(0.1):
+		phys, err := filepath.EvalSymlinks(dir)
+		require.NoError(t, err)
+		rel, err := filepath.Rel(phys, root)
+		require.NoError(t, err)
+		root = rel
+		desc = append(desc, "relative root "+rel)
 	}
 	env := []string{"HOME=" + tr.p("home"), "LC_ALL=C", "PATH=" + tr.p("sys/bin") + ":" + tools,
 		"PWD=" + dir, "PYENV_ROOT=" + root}
@@ -247,10 +258,7 @@ func ourPyenv(c pyenvCase) map[string]queryResult {
 func TestDifferentialPyenv(t *testing.T) {
 	bin := os.Getenv("HOME") + "/.pyenv/bin/pyenv"
 	testenv.RequireFile(t, bin, "pyenv 2.6.30")
-	n := 160
-	if testing.Short() {
-		n = 30
-	}
+	n := diffCases(128, 30)
 	tools := hermeticTools(t)
 	base := t.TempDir()
 	base, err := filepath.EvalSymlinks(base)
@@ -315,4 +323,16 @@ func TestDifferentialPyenv(t *testing.T) {
 	}
 	assert.Empty(t, mismatches)
 	t.Logf("%d cases, %d checks against the real pyenv, %d mismatches", n, checks, len(mismatches))
+}
+
+// diffCases is the number of generated cases: PYENV_DIFF_CASES when set
+// (for deeper local runs), else def, or short under -short.
+func diffCases(def, short int) int {
+	if v, err := strconv.Atoi(os.Getenv("PYENV_DIFF_CASES")); err == nil && v > 0 {
+		return v
+	}
+	if testing.Short() {
+		return short
+	}
+	return def
 }
