@@ -88,3 +88,14 @@ func (e *CommandError) Error() string {
 
 // Unwrap makes errors.Is(err, ErrNotFound) true.
 func (e *CommandError) Unwrap() error { return ErrNotFound }
+
+// Compile-time checks that the error types are errors.
+var (
+	_ error = (*DirError)(nil)
+	_ error = (*VersionError)(nil)
+	_ error = (*PrefixError)(nil)
+	_ error = (*CommandError)(nil)
+	_ error = (*PipfileError)(nil)
+	_ error = (*HashError)(nil)
+	_ error = (*RequiresError)(nil)
+)

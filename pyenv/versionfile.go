@@ -18,8 +18,9 @@ const ReadChunk = 1024
 // words pyenv considers, before its traversal check: the first word of
 // every line (a line being at most ReadChunk bytes), words separated by
 // space, tab, CR or LF, NUL bytes dropped, blank lines and words starting
-// with "#" skipped. A UTF-8 BOM is kept (pyenv does not strip it). It never
-// fails; it reads r to the end.
+// with "#" skipped. A UTF-8 BOM is kept (pyenv does not strip it). It reads
+// r to the end; the error is r's read error (the words before it are
+// returned, as pyenv uses them).
 func ParseVersionFile(r io.Reader) ([]string, error) {
 	br := bufio.NewReader(r)
 	var words []string
