@@ -157,14 +157,13 @@ func newResolver(opts Options) (*resolver, error) {
 
 // workDir computes the logical working directory for Options.Dir.
 func workDir(dir string, env envMap) (string, error) {
-	base := processDir(env)
 	if dir == "" {
-		return base, nil
+		return processDir(env), nil
 	}
 	if !strings.HasPrefix(dir, "/") {
-		dir = joinSlash(base, dir)
+		dir = joinSlash(processDir(env), dir)
 	}
-	f := fsys{cwd: base}
+	f := fsys{cwd: "/"}
 	if c, ok := f.canonPath(dir); ok {
 		return c, nil
 	}
