@@ -18,13 +18,19 @@ import (
 	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
 )
 
-// childScript writes chunks of the sizes given in argv, one write(2) each. After each write it
-// waits until supervisord has logged it (the log directory changed), so that supervisord reads
-// every write separately whatever the machine's load; then it creates the done file and sleeps.
+// childScript writes chunks of the sizes given in argv, one write(2) each. It waits for
+// supervisord to have created the log file, and after each write until supervisord has logged it
+// (the log directory changed), so that supervisord reads every write separately whatever the
+// machine's load; then it creates the done file and sleeps.
 const childScript = `import os, sys, time
 done, logdir = sys.argv[1], sys.argv[2]
 def snap():
     return sorted((e.name, e.stat().st_size, e.stat().st_ino, e.stat().st_mtime_ns) for e in os.scandir(logdir))
+# supervisord creates the log file around the time it forks us: a change caused by that must not
+# count as our first write being logged.
+deadline = time.time() + 10
+while not os.path.exists(os.path.join(logdir, "out.log")) and time.time() < deadline:
+    time.sleep(0.005)
 for i, n in enumerate(sys.argv[3:]):
     n = int(n)
     head = ("chunk%02d-" % (i + 1)).encode()
@@ -59,6 +65,11 @@ var supervisordCases = []rotationCase{
 	// Existing files, with a gap in the backup numbers: supervisord appends to the current file and
 	// leaves the stale .3 where it is.
 	{"gap", "1KB", 1024, 3, []int{1000, 300}, map[string]int{"out.log": 100, "out.log.1": 50, "out.log.3": 70}},
+}
+
+// chunkOf is what the child writes as its write number i (from 0) of n bytes.
+func chunkOf(i, n int) string {
+	return (fmt.Sprintf("chunk%02d-", i+1) + strings.Repeat("x", n))[:n-1] + "\n"
 }
 
 // writePre creates c's pre-existing files in dir, each filled with its own letter.
@@ -115,6 +126,9 @@ stderr_logfile=%[4]s/%[1]s.err
 	confPath := filepath.Join(dir, "supervisord.conf")
 	require.NoError(t, os.WriteFile(confPath, []byte(conf.String()), 0o644))
 
+	// Follow the probe-l log while supervisord writes and rotates it.
+	followed, stopFollow := startFollow(t, filepath.Join(dir, "probel", "out.log"), 0)
+
 	cmd := exec.Command(sv, "-c", confPath)
 	cmd.Dir = dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -168,14 +182,22 @@ stderr_logfile=%[4]s/%[1]s.err
 	}
 	stop()
 
+	// Follow saw every byte supervisord wrote to probe l's log once, across its rotations.
+	var probeL strings.Builder
+	for i, n := range supervisordCases[0].writes {
+		probeL.WriteString(chunkOf(i, n))
+	}
+	waitFor(t, "follower to catch up", func() bool { return len(followed.String()) >= probeL.Len() })
+	require.NoError(t, stopFollow())
+	assert.Equal(t, probeL.String(), followed.String(), "Follow across supervisord's rotations")
+
 	for _, c := range supervisordCases {
 		t.Run(c.name, func(t *testing.T) {
 			ours := t.TempDir()
 			writePre(t, ours, c)
 			w := &Writer{Filename: filepath.Join(ours, "out.log"), MaxBytes: c.max, Backups: c.backups}
 			for i, n := range c.writes {
-				data := []byte(fmt.Sprintf("chunk%02d-", i+1) + strings.Repeat("x", n))[:n-1]
-				_, _ = w.Write(append(data, '\n'))
+				_, _ = w.Write([]byte(chunkOf(i, n)))
 			}
 			require.NoError(t, w.Close())
 			theirsDir := filepath.Join(dir, c.name)
