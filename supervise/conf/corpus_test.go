@@ -71,6 +71,26 @@ func TestCorpusValid(t *testing.T) {
 				}
 				assert.Equal(t, w, got, "config info of %s", ci.Name)
 			}
+			for _, g := range cfg.SuperviseGroups() {
+				assert.NoError(t, g.Validate())
+			}
+			// what the child received (05): every non-SUPERVISOR_ variable is in Program.Env
+			if envText, err := os.ReadFile(filepath.Join(dir, "expected_env.txt")); err == nil {
+				var env []string
+				for _, g := range cfg.SuperviseGroups() {
+					for _, p := range g.Programs {
+						if p.Name == "envdump" {
+							env = p.Env
+						}
+					}
+				}
+				require.NotEmpty(t, env)
+				for _, line := range strings.Split(strings.TrimSpace(string(envText)), "\n") {
+					if !strings.HasPrefix(line, "SUPERVISOR_") {
+						assert.Contains(t, env, line)
+					}
+				}
+			}
 		})
 	}
 }

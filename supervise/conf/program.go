@@ -277,21 +277,19 @@ func parseFCGISocket(s *FastCGISocket, sock string, procUID *int, owner *[2]int,
 // the processes of the group named group ("" = the section's name after its ':'). defaults
 // supplies raw values for options the section does not set (for example a command= the
 // caller computes); they are expanded like written values. Sections of other kinds (a later
-// [gunicorn:x]) reuse the program parsing this way.
+// [gunicorn:x]) reuse the program parsing this way. It is safe for concurrent use; warnings
+// of the section (environment= surprises) are not reported.
 func (c *Config) ProcessesFromSection(section, group string, defaults map[string]string) ([]Process, error) {
 	if c.ld == nil || c.INI == nil || c.INI.Section(section) == nil {
 		return nil, multierror.Append(nil, &Error{Msg: fmt.Sprintf("no section [%s]", section), File: c.File})
 	}
-	l := *c.ld
-	l.errs, l.seen = nil, map[string]bool{}
+	l := *c.ld // environ and the INI are only read; everything written is fresh
+	l.errs, l.seen, l.warned = nil, map[string]bool{}, map[string]bool{}
 	l.cfg = &Config{}
 	if group == "" {
 		group = ini.Strip(afterColon(section))
 	}
 	procs, ok := l.processesFromSection(section, group, defaults)
-	for _, w := range l.cfg.Warnings {
-		_ = w // warnings of a re-parse are the caller's to report; they are not added to c
-	}
 	if !ok || len(l.errs) > 0 {
 		var me *multierror.Error
 		for _, e := range l.errs {
