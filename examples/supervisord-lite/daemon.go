@@ -88,7 +88,9 @@ func runDaemon(argv0 string, args []string) int {
 		d.log.Warn(w)
 	}
 	if !s.Nocleanup {
-		cleanupAutoLogs(s.Childlogdir, s.Identifier)
+		if _, err := supervise.CleanAutoLogs(s.Childlogdir, s.Identifier); err != nil {
+			d.log.Warn(err.Error())
+		}
 	}
 	if err := writePidfile(s.Pidfile); err != nil {
 		d.log.Log(context.Background(), supervise.LevelCritical, "could not write pidfile "+s.Pidfile)
@@ -239,6 +241,7 @@ func (d *daemon) run(cfg *conf.Config, sigs <-chan os.Signal) (*conf.Config, err
 	srvDone := make(chan error, 1)
 	go func() { supDone <- sup.Serve(supCtx) }()
 	go func() { srvDone <- srv.Serve(srvCtx) }()
+	defer startCertMonitor(supCtx, cfg, sup, d.log)() // [gunicorn:x] certificates (seed_certs.go)
 
 	// stop ends this run: the supervisor stops every child in priority order, then the server.
 	stop := func() error {

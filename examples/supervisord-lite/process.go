@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -161,22 +160,4 @@ func pidfileOwner(path string) int {
 // writePidfile writes "pid\n" as supervisord does.
 func writePidfile(path string) error {
 	return os.WriteFile(path, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
-}
-
-// cleanupAutoLogs removes AUTO child logs of earlier runs with the same identifier, as
-// supervisord does at start-up unless nocleanup.
-func cleanupAutoLogs(dir, identifier string) {
-	re, err := regexp.Compile(`^.+?---` + regexp.QuoteMeta(identifier) + `-\S+\.log\.?\d{0,4}$`)
-	if err != nil {
-		return
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		if !e.IsDir() && re.MatchString(e.Name()) {
-			os.Remove(filepath.Join(dir, e.Name()))
-		}
-	}
 }
