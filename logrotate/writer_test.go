@@ -241,3 +241,18 @@ func dirNames(t *testing.T, dir string) []string {
 	}
 	return out
 }
+
+// After an external truncation (logrotate's copytruncate) the Writer asks the kernel where its
+// append ended before rotating, so it does not rotate a nearly empty file.
+func TestExternalTruncationDoesNotCauseEarlyRotation(t *testing.T) {
+	dir := t.TempDir()
+	w := &Writer{Filename: filepath.Join(dir, "t.log"), MaxBytes: 1000, Backups: 2}
+	defer w.Close()
+	_, _ = w.Write(chunk(1, 900))
+	require.NoError(t, os.Truncate(w.Filename, 0))
+	_, _ = w.Write(chunk(2, 200)) // 1100 by the Writer's count, 200 on disk
+	assert.Equal(t, map[string]int64{"t.log": 200}, fileSizes(t, dir))
+	assert.Equal(t, int64(200), w.Size())
+	_, _ = w.Write(chunk(3, 800)) // now 1000 on disk: rotates
+	assert.Equal(t, map[string]int64{"t.log": 0, "t.log.1": 1000}, fileSizes(t, dir))
+}
