@@ -45,8 +45,9 @@
 //   - Child log files receive whole lines: an unfinished line is held until its newline, the
 //     end of the stream or 64 KiB, so a rotation never splits a line (supervisord writes what
 //     it reads). Events and LastOutput get the bytes at once.
-//   - Autostart spawns one program after another in ascending group priority, as supervisord,
-//     but at once rather than about 1 s after startup.
+//   - Autostart begins spawns in supervisord's order (ascending group priority, then the
+//     programs' order) at once rather than about 1 s after startup, with up to 4 forks in
+//     flight, so "spawned:" lines of neighbouring programs may interleave.
 //   - WriteStdin writes straight into the child's stdin pipe and blocks while the pipe is full
 //     (supervisord buffers in memory).
 package supervise

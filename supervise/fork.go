@@ -18,9 +18,10 @@ var _ Spawner = (*forkSpawner)(nil)
 
 func (*forkSpawner) acquire() func() { return theReaper.acquire() }
 
-// umaskMu serialises the brief umask switch around a fork that needs one (Go's ForkExec has
-// no umask attribute; the umask is process-wide).
-var umaskMu sync.Mutex
+// umaskMu guards the brief umask switch around a fork that needs one (Go's ForkExec has no
+// umask attribute; the umask is process-wide): such a fork holds it exclusively, other forks
+// (which may run in parallel) share it.
+var umaskMu sync.RWMutex
 
 // readBufSize is the size of one read from a child's pipe; buffers are pooled and held only
 // while data is being copied, so an idle child costs no buffer.
@@ -84,14 +85,11 @@ func (*forkSpawner) Spawn(cmd *Cmd) (Child, error) {
 		umaskMu.Lock()
 		old := syscall.Umask(int(*cmd.Umask))
 		defer func() { syscall.Umask(old); umaskMu.Unlock() }()
+	} else {
+		umaskMu.RLock() // no fork may run while another one has switched the umask
+		defer umaskMu.RUnlock()
 	}
-	theReaper.mu.Lock()
-	pid, err := syscall.ForkExec(cmd.Path, cmd.Args, attr)
-	if err == nil {
-		c.pid = pid
-		theReaper.owners[pid] = c
-	}
-	theReaper.mu.Unlock()
+	_, err = theReaper.fork(c, func() (int, error) { return syscall.ForkExec(cmd.Path, cmd.Args, attr) })
 	closeAll(child)
 	if err != nil {
 		closeAll(parent)

@@ -20,8 +20,39 @@ type reaper struct {
 	stop chan struct{}
 	done chan struct{}
 
-	mu     sync.Mutex // guards owners; held across fork+register so no exit is missed
-	owners map[int]*forkChild
+	mu       sync.Mutex // guards owners, inflight and early
+	owners   map[int]*forkChild
+	inflight int                        // forks in progress
+	early    map[int]syscall.WaitStatus // exits reaped while forks were in progress, by pid
+}
+
+// fork runs forkExec (forks may run in parallel) and registers the new pid as c's. An exit
+// reaped before the registration is kept in early while any fork is in progress, so it is
+// never lost; statuses nobody claims (grandchildren) are dropped once no fork is in progress.
+func (r *reaper) fork(c *forkChild, forkExec func() (int, error)) (int, error) {
+	r.mu.Lock()
+	r.inflight++
+	r.mu.Unlock()
+	pid, err := forkExec()
+	r.mu.Lock()
+	r.inflight--
+	ws, early := r.early[pid]
+	if err == nil {
+		c.pid = pid
+		if early {
+			delete(r.early, pid)
+		} else {
+			r.owners[pid] = c
+		}
+	}
+	if r.inflight == 0 {
+		r.early = nil
+	}
+	r.mu.Unlock()
+	if err == nil && early {
+		c.exited(ws)
+	}
+	return pid, err
 }
 
 var theReaper = &reaper{owners: map[int]*forkChild{}}
@@ -85,6 +116,12 @@ func (r *reaper) reapAll() {
 		r.mu.Lock()
 		c := r.owners[pid]
 		delete(r.owners, pid)
+		if c == nil && r.inflight > 0 {
+			if r.early == nil {
+				r.early = map[int]syscall.WaitStatus{}
+			}
+			r.early[pid] = ws
+		}
 		r.mu.Unlock()
 		if c != nil {
 			c.exited(ws)

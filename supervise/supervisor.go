@@ -182,9 +182,7 @@ func (s *Supervisor) Serve(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 
-	for _, p := range procs {
-		p.call(context.Background(), procCmd{kind: cmdAutostart})
-	}
+	s.autostart(context.Background(), procs)
 	<-ctx.Done()
 	s.shutdown()
 	if release != nil {
@@ -349,10 +347,34 @@ func (s *Supervisor) Add(ctx context.Context, g Group) error {
 	s.mu.Unlock()
 	s.hub.publish(Event{Kind: EventGroupAdded, Time: s.clock.Now(), Group: g.Name})
 	if serving {
-		for _, p := range e.procs {
-			if _, err := p.call(ctx, procCmd{kind: cmdAutostart}); err != nil {
-				return err
-			}
+		return s.autostart(ctx, e.procs)
+	}
+	return nil
+}
+
+// autostartWindow is how many autostart spawns run at once: fork+exec blocks only the thread
+// that forks, so a few in parallel start many programs faster. They are begun in order.
+const autostartWindow = 4
+
+// autostart spawns the never-started AutoStart programs of procs (supervisord's STOPPED ->
+// STARTING row), up to autostartWindow at a time, and returns when all were tried.
+func (s *Supervisor) autostart(ctx context.Context, procs []*process) error {
+	sem := make(chan struct{}, autostartWindow)
+	errs := make([]error, len(procs))
+	var wg sync.WaitGroup
+	for i, p := range procs {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(i int, p *process) {
+			defer wg.Done()
+			_, errs[i] = p.call(ctx, procCmd{kind: cmdAutostart})
+			<-sem
+		}(i, p)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
 		}
 	}
 	return nil
