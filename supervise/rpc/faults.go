@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/supervisord-lite/supervisord-lite/internal/xmlrpc"
+	"github.com/supervisord-lite/supervisord-lite/logrotate"
 	"github.com/supervisord-lite/supervisord-lite/supervise"
 )
 
@@ -40,18 +41,6 @@ const (
 	FaultAlreadyAdded         = xmlrpc.AlreadyAdded
 	FaultStillRunning         = xmlrpc.StillRunning
 	FaultCantReread           = xmlrpc.CantReread
-)
-
-// Errors of the log readers (Options.Logs); faultOf turns them into NO_FILE, BAD_ARGUMENTS and
-// FAILED.
-var (
-	// ErrNoLogFile: the log file does not exist or the process has none.
-	ErrNoLogFile = errors.New("no log file")
-	// ErrBadArguments: an offset/length pair supervisord refuses (a negative length, or a
-	// negative offset with a non-zero length).
-	ErrBadArguments = errors.New("bad arguments")
-	// ErrLogFailed: the log file could not be read.
-	ErrLogFailed = errors.New("reading the log failed")
 )
 
 // faultOf is the one place where errors become XML-RPC faults. name is the extra text
@@ -93,11 +82,11 @@ func faultOf(err error, name string) *Fault {
 		return xmlrpc.NewFault(FaultStillRunning, name)
 	case errors.Is(err, supervise.ErrFailed):
 		return xmlrpc.NewFault(FaultFailed, detail)
-	case errors.Is(err, ErrNoLogFile):
+	case errors.Is(err, logrotate.ErrNoFile):
 		return xmlrpc.NewFault(FaultNoFile, name)
-	case errors.Is(err, ErrBadArguments):
+	case errors.Is(err, logrotate.ErrBadArguments):
 		return xmlrpc.NewFault(FaultBadArguments, "")
-	case errors.Is(err, ErrLogFailed):
+	case errors.Is(err, logrotate.ErrFailed):
 		return xmlrpc.NewFault(FaultFailed, "")
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return xmlrpc.NewFault(FaultFailed, "interrupted: "+err.Error())

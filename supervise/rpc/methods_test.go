@@ -15,6 +15,7 @@ import (
 
 	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
 	"github.com/supervisord-lite/supervisord-lite/internal/xmlrpc"
+	"github.com/supervisord-lite/supervisord-lite/logrotate"
 	"github.com/supervisord-lite/supervisord-lite/supervise"
 )
 
@@ -245,9 +246,9 @@ func TestFaultOf(t *testing.T) {
 		{supervise.ErrAlreadyAdded, "ALREADY_ADDED: web"},
 		{supervise.ErrStillRunning, "STILL_RUNNING: web"},
 		{supervise.ErrShutdown, "SHUTDOWN_STATE"},
-		{ErrBadArguments, "BAD_ARGUMENTS"},
-		{ErrNoLogFile, "NO_FILE: web"},
-		{ErrLogFailed, "FAILED"},
+		{&logrotate.FileError{Op: "read", Path: "/x", Kind: logrotate.ErrBadArguments}, "BAD_ARGUMENTS"},
+		{&logrotate.FileError{Op: "read", Path: "/x", Kind: logrotate.ErrNoFile}, "NO_FILE: web"},
+		{&logrotate.FileError{Op: "read", Path: "/x", Kind: logrotate.ErrFailed}, "FAILED"},
 		{context.Canceled, "FAILED: interrupted: context canceled"},
 		{errors.New("boom"), "FAILED: boom"},
 		{xmlrpc.NewFault(FaultCantReread, "x"), "CANT_REREAD: x"},

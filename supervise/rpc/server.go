@@ -62,7 +62,7 @@ type Options struct {
 	ShuttingDown func() bool
 	// RemoteComm receives sendRemoteCommEvent's type and data; nil = dropped.
 	RemoteComm func(typ, data string)
-	// Logs reads log files; nil = FileLogs{}.
+	// Logs reads log files; nil = package logrotate's ReadFile, TailFile and Follow.
 	Logs LogReader
 	// Logger gets request errors (malformed XML, write failures); nil = discard.
 	Logger *slog.Logger
@@ -90,7 +90,7 @@ func (o Options) withDefaults() Options {
 		o.PID = os.Getpid
 	}
 	if o.Logs == nil {
-		o.Logs = FileLogs{}
+		o.Logs = fileLogs{}
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
