@@ -14,7 +14,11 @@ import (
 // pipes for stdin, stdout and stderr, and the exit delivered by the reaper.
 type forkSpawner struct{}
 
-var _ Spawner = (*forkSpawner)(nil)
+var (
+	_ Spawner = (*forkSpawner)(nil)
+	_ Child   = (*forkChild)(nil)
+	_ Child   = (*failedFork)(nil)
+)
 
 func (*forkSpawner) acquire() func() { return theReaper.acquire() }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"reflect"
@@ -851,5 +850,3 @@ func (s *Supervisor) LastOutput(name string) (stdout, stderr []byte, err error) 
 	o := procs[0].out
 	return o.stdout.last(), o.stderr.last(), nil
 }
-
-var _ io.Writer = (*capture)(nil)
