@@ -280,3 +280,29 @@ socket=tcp://LOCALHOST:9000
 	errs := errorsOf(t, err)
 	assert.Equal(t, "('Unix socket path %s is not an absolute path', 'rel.sock') in [fcgi-program:x] socket", errs[0].Msg)
 }
+
+func TestSectionValues(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s.conf")
+	cfg, err := LoadData(path, []byte(`[DEFAULT]
+shared = %(here)s/shared
+[supervisord]
+[gunicorn:site]
+bind = unix:%(here)s/%(program_name)s.sock
+workers = %(numprocs)d
+broken = %(nope)s
+`), Options{Environ: []string{}})
+	require.NoError(t, err)
+	for i := 0; i < 2; i++ { // the same answer every time
+		_, err := cfg.SectionValues("gunicorn:site", nil)
+		errs := errorsOf(t, err)
+		require.Len(t, errs, 1)
+		assert.Equal(t, 7, errs[0].Line)
+	}
+	cfg, err = LoadData(path, []byte("[supervisord]\n[gunicorn:site]\nbind = unix:%(here)s/%(program_name)s.sock\n"), Options{Environ: []string{}})
+	require.NoError(t, err)
+	vals, err := cfg.SectionValues("gunicorn:site", map[string]string{"workers": "%(numprocs)d"})
+	require.NoError(t, err)
+	assert.Equal(t, SectionValue{Value: "unix:" + dir + "/site.sock", File: path, Line: 3}, vals["bind"])
+	assert.Equal(t, "1", vals["workers"].Value)
+}

@@ -22,13 +22,13 @@ type SectionValue struct {
 // %(process_num)s (0), %(numprocs)s (1) and %(ENV_X)s. extra supplies raw values for options
 // the section does not set; they are expanded the same way. Keys are lower case. The error
 // is a *multierror.Error of *Error, one per value that cannot be expanded, each naming the
-// section, file and line; a missing section is an error too.
+// section, file and line; a missing section is an error too. It is safe for concurrent use.
 func (c *Config) SectionValues(section string, extra map[string]string) (map[string]SectionValue, error) {
 	if c.ld == nil || c.INI == nil || c.INI.Section(section) == nil {
 		return nil, multierror.Append(nil, &Error{Msg: fmt.Sprintf("no section [%s]", section), File: c.File})
 	}
-	l := *c.ld
-	l.errs = nil
+	l := *c.ld // environ and the INI are only read; everything written is fresh
+	l.errs, l.seen, l.warned = nil, map[string]bool{}, map[string]bool{}
 	sc := l.section(section, true)
 	sc.defaults = extra
 	name := ini.Strip(afterColon(section))
@@ -44,7 +44,11 @@ func (c *Config) SectionValues(section string, extra map[string]string) (map[str
 	for _, k := range keys {
 		v, line, _, ok := sc.get(k, "", vars)
 		if ok {
-			out[k] = SectionValue{Value: v, File: sc.file, Line: line}
+			file := sc.file
+			if raw, found := sc.raw(k); found && raw.File != "" {
+				file = raw.File
+			}
+			out[k] = SectionValue{Value: v, File: file, Line: line}
 		}
 	}
 	if len(l.errs) > 0 {
