@@ -486,3 +486,25 @@ func TestSlowSubscriberIsToldWhatItLost(t *testing.T) {
 	assert.Equal(t, Starting, second.To)
 	assert.Equal(t, 4, second.Dropped, "Starting, Backoff, Starting, Backoff were lost")
 }
+
+// Row: FATAL -> STARTING by a manual start; give_up reset the count, spawn clears spawnerr.
+func TestRowStartFromFatal(t *testing.T) {
+	h := newHarness(t)
+	h.sp.behave = exitAtOnce(1)
+	p := quiet("phoenix")
+	p.StartRetries = -1
+	h.add(p)
+	h.expect(Starting, Backoff, Fatal)
+	assert.NotEmpty(t, h.status("phoenix").SpawnErr)
+	h.sp.mu.Lock()
+	h.sp.behave = nil
+	h.sp.mu.Unlock()
+	_, err := h.sv.Start(bg, "phoenix", false)
+	require.NoError(t, err)
+	evs := h.expect(Starting)
+	assert.Equal(t, Fatal, evs[0].From)
+	assert.Equal(t, 0, evs[0].Tries, "give_up reset the backoff count")
+	assert.Equal(t, "", h.status("phoenix").SpawnErr)
+	h.clock.Advance(time.Second + time.Nanosecond)
+	h.expect(Running)
+}
