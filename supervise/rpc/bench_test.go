@@ -1,8 +1,11 @@
 package rpc
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -54,6 +57,25 @@ func benchCall(b *testing.B, opts Options, n int) {
 		}
 		if len(v.([]any)) != n {
 			b.Fatalf("%d processes", len(v.([]any)))
+		}
+	}
+}
+
+// The server's share alone: decode the call, ask the backend, encode 500 RUNNING processes.
+func BenchmarkServeGetAllProcessInfo500Running(b *testing.B) {
+	f := &fake{now: time.Now(), stdin: map[string]string{}}
+	for i := 0; i < 500; i++ {
+		f.procs = append(f.procs, &fakeProc{info: supervise.ProcessInfo{Name: fmt.Sprintf("web_%03d", i), Group: "web",
+			State: supervise.Running, Start: f.now.Add(-time.Hour), Pid: 10000 + i}})
+	}
+	h := NewServer(Options{Backend: f}).Handler()
+	body := []byte("<?xml version='1.0'?>\n<methodCall>\n<methodName>supervisor.getAllProcessInfo</methodName>\n<params>\n</params>\n</methodCall>\n")
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/RPC2", bytes.NewReader(body)))
+		if rec.Code != http.StatusOK {
+			b.Fatal(rec.Code)
 		}
 	}
 }
