@@ -64,7 +64,7 @@ func (r *reloader) Reread(ctx context.Context) (added, changed, removed []string
 
 func (r *reloader) find(name string) (conf.Group, bool) {
 	for _, g := range r.latest.Groups {
-		if g.Name == name && g.Kind == conf.KindProgram {
+		if g.Name == name && (g.Kind == conf.KindProgram || g.Kind == conf.KindGroup) {
 			return g, true
 		}
 	}
