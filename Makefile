@@ -31,5 +31,13 @@ unit:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
+# demo: the seed stack in the foreground: scripts/demo-setup.sh (venv registered as a pyenv
+# version in .demo/pyenv, self-signed cert), the daemon built into .demo/bin, the guide
+# printed, then supervisord-lite serving https://127.0.0.1:5001 until Ctrl-C.
+DEMO_DIR ?= $(CURDIR)/.demo
 demo: deps
-	$(GO) run ./examples/embed
+	DEMO_DIR="$(DEMO_DIR)" scripts/demo-setup.sh
+	$(GO) build -o "$(DEMO_DIR)/bin/supervisord-lite" ./examples/supervisord-lite
+	@DEMO_DIR="$(DEMO_DIR)" SUPERVISORD_LITE="$(DEMO_DIR)/bin/supervisord-lite" scripts/demo-setup.sh --guide
+	@config=$$(sed -n 's/^CONFIG=//p' "$(DEMO_DIR)/env.sh"); \
+	exec env PYENV_ROOT="$(DEMO_DIR)/pyenv" "$(DEMO_DIR)/bin/supervisord-lite" -c "$$config"
