@@ -263,6 +263,28 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 	require.NoError(t, err)
 	assert.Contains(t, string(mainLog), strings.TrimSuffix(out, "\n"))
 
+	// tail -f and maintail -f use supervisorctl's own HTTP client on /logtail and /mainlogtail:
+	// run each for a moment against both servers.
+	follow := func(url string, args ...string) string {
+		fctx, cancel := context.WithTimeout(ctx, 4*time.Second)
+		defer cancel()
+		c := exec.CommandContext(fctx, supervisorctl, append([]string{"-c", ctlConf, "-s", urls.Replace(url)}, args...)...)
+		out, _ := c.CombinedOutput()
+		return string(out)
+	}
+	for _, args := range [][]string{{"tail", "-f", "web"}, {"tail", "-f", "web", "stderr"}} {
+		var want string
+		done := make(chan struct{})
+		go func() { defer close(done); want = follow("REALunix", args...) }()
+		got := follow("LITEunix", args...)
+		<-done
+		assert.True(t, strings.HasPrefix(got, "==> Press Ctrl-C to exit <==\n"), "%v: %q", args, got)
+		assert.Equal(t, want, got, "%v", args)
+	}
+	got := follow("LITEunix", "maintail", "-f")
+	assert.True(t, strings.HasPrefix(got, "==> Press Ctrl-C to exit <==\n"), got)
+	assert.Greater(t, len(got), len("==> Press Ctrl-C to exit <==\n"), got)
+
 	// Authentication over TCP: none, wrong and right credentials.
 	for _, creds := range [][]string{nil, {"-u", "user", "-p", "wrong"}, {"-u", "user", "-p", "123"}} {
 		t.Run("auth"+strings.Join(creds, "_"), func(t *testing.T) {
