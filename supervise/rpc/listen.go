@@ -13,7 +13,7 @@ import (
 // Listener is one place to serve: supervisord's [unix_http_server] or [inet_http_server].
 type Listener struct {
 	// Network is "unix" (Address is the socket path) or "tcp" (Address is "host:port", or
-	// "port" for every interface, as supervisord's port=).
+	// "port" or "*:port" for every interface, as supervisord's port=).
 	Network string
 	Address string
 	// Chmod is the unix socket's mode; 0 = 0700 (supervisord's default).
@@ -69,7 +69,9 @@ func (l Listener) open() (*openListener, error) {
 	case "tcp":
 		addr := l.Address
 		if !strings.Contains(addr, ":") {
-			addr = ":" + addr
+			addr = ":" + addr // supervisord's port=9001: every interface
+		} else if rest, ok := strings.CutPrefix(addr, "*:"); ok {
+			addr = ":" + rest
 		}
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
