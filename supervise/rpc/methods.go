@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -166,8 +167,7 @@ func intArg(args []any, i int) (int64, error) {
 	case float64:
 		return int64(x), nil
 	case string:
-		var n int64
-		if _, err := fmt.Sscan(strings.TrimSpace(x), &n); err == nil {
+		if n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64); err == nil {
 			return n, nil
 		}
 	}

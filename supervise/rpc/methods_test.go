@@ -94,6 +94,8 @@ func TestMethods(t *testing.T) {
 		{"negative length", "supervisor.readLog", []any{0, -1}, nil, "BAD_ARGUMENTS"},
 		{"read process log", "supervisor.readProcessLog", []any{"web", 2, 3}, "234", ""},
 		{"read process log tail", "supervisor.readProcessStdoutLog", []any{"web", -3, 0}, "789", ""},
+		{"offsets as strings", "supervisor.readProcessStdoutLog", []any{"web", " 2 ", "3"}, "234", ""},
+		{"offset not a number", "supervisor.readProcessStdoutLog", []any{"web", "2x", "3"}, nil, "INCORRECT_PARAMETERS"},
 		{"no stderr log", "supervisor.readProcessStderrLog", []any{"web", 0, 0}, nil, "NO_FILE"},
 		{"missing log file", "supervisor.readProcessStdoutLog", []any{"manual", 0, 0}, nil,
 			"NO_FILE: /srv/fixtures/supervisord/probe/wire/manual-stdout---probe-wire-cgqvkk4m.log"},
