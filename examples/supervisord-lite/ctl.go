@@ -67,6 +67,7 @@ var ctlOptSpecs = []optSpec{
 type ctlSettings struct {
 	serverURL, username, password string
 	interactive                   bool
+	configFile                    string // the config file read ("" = none), for ctl explain
 }
 
 // usageError is a command-line or configuration problem: "Error: ..." on stderr, exit 2.
@@ -85,7 +86,7 @@ func runCtl(argv0 string, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "Error: %s\nFor help, use %s -h\n", err, argv0)
 		return exitInvalidArgs
 	}
-	if len(cmdArgs) == 0 {
+	if len(cmdArgs) == 0 || s.interactive {
 		fmt.Fprintf(stderr, "Error: the interactive shell is not supported; give an action (try %s help)\n", argv0)
 		return exitInvalidArgs
 	}
@@ -150,6 +151,7 @@ func parseCtlArgs(argv0 string, args []string) (s ctlSettings, rest []string, he
 		ctl = c
 	}
 	s.serverURL = ctl.ServerURL
+	s.configFile = file
 	s.username = ctl.Username
 	s.password = ctl.Password
 	if v, ok := set["serverurl"]; ok {

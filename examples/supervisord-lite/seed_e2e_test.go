@@ -276,6 +276,18 @@ func (s *seedStack) waitHealthy(t *testing.T, c *http.Client, limit time.Duratio
 	return h
 }
 
+// waitRunning waits (bounded) until the program is RUNNING (after startsecs), so that a kill
+// counts as a crash of a running program, not as a failed start.
+func (s *seedStack) waitRunning(t *testing.T) {
+	t.Helper()
+	var status string
+	ok := seedPoll(30*time.Second, 50*time.Millisecond, func() bool {
+		status = s.ctl(t, "status", "flaskapp")
+		return strings.Contains(status, "RUNNING")
+	})
+	require.True(t, ok, "not RUNNING: %s\nlog:\n%s", status, s.log())
+}
+
 // TestSeedHealth: the whole chain (daemon, pyenv resolution, the env's gunicorn over HTTPS,
 // Flask) answers /health, verified against the demo's own certificate; the master is the
 // supervised pid (no shell in between).
@@ -283,6 +295,7 @@ func TestSeedHealth(t *testing.T) {
 	s := newSeedStack(t, nil)
 	s.start(t)
 	h := s.waitHealthy(t, s.client(t), 30*time.Second, 0)
+	s.waitRunning(t)
 
 	pem, err := os.ReadFile(s.certFile)
 	require.NoError(t, err)
@@ -313,6 +326,21 @@ func TestSeedHealth(t *testing.T) {
 	ppid, err := master.Ppid()
 	require.NoError(t, err)
 	assert.Equal(t, int32(s.cmd.Process.Pid), ppid, "the master is the daemon's own child")
+
+	// ctl explain: the version and the file that chose it, the venv, the argv that runs.
+	explain := s.ctl(t, "explain", "flaskapp")
+	assert.Contains(t, explain, "flaskapp  (set by "+filepath.Join(s.root, "examples", "flaskapp", ".python-version")+")")
+	assert.Contains(t, explain, "venv:        "+filepath.Join(s.demo, "pyenv", "versions", "flaskapp"))
+	assert.Contains(t, explain, fmt.Sprintf("running:     pid %d: ", h.Ppid))
+	assert.Contains(t, explain, "--certfile "+s.certFile)
+	assert.Regexp(t, `expires \d{4}-\d\d-\d\d \(in (89|90) days\)`, explain)
+	assert.Contains(t, explain, "the daemon's environment")
+	// ctl ps: the master and both workers, under the program.
+	ps := s.ctl(t, "ps")
+	assert.Regexp(t, fmt.Sprintf(`flaskapp\s+RUNNING\s+%d\s+%d\s`, h.Ppid, s.cmd.Process.Pid), ps)
+	assert.Regexp(t, fmt.Sprintf(`\s%d\s+%d\s`, h.Pid, h.Ppid), ps, "the worker that answered, under its master")
+	assert.NotContains(t, ps, "in no running program")
+	assert.Contains(t, s.ctl(t, "explain", "nosuch"), "nosuch: ERROR")
 }
 
 // TestSeedMissingVersion: a .python-version naming a version that is not installed makes
@@ -430,6 +458,7 @@ func TestSeedKillMaster(t *testing.T) {
 	s.start(t)
 	c := s.client(t)
 	h := s.waitHealthy(t, c, 30*time.Second, 0)
+	s.waitRunning(t)
 	var times []time.Duration
 	for i := 0; i < 10; i++ {
 		s.recordTree()
@@ -438,6 +467,7 @@ func TestSeedKillMaster(t *testing.T) {
 		next := s.waitHealthy(t, c, 30*time.Second, h.Ppid)
 		times = append(times, time.Since(killed))
 		h = next
+		s.waitRunning(t)
 	}
 	sorted := append([]time.Duration(nil), times...)
 	sort.Slice(sorted, func(a, b int) bool { return sorted[a] < sorted[b] })

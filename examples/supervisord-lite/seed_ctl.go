@@ -1,0 +1,270 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/shirou/gopsutil/v3/process"
+	"github.com/supervisord-lite/supervisord-lite/gunicorn"
+	"github.com/supervisord-lite/supervisord-lite/supervise/conf"
+)
+
+// The seed stack's ctl commands, added to supervisorctl's: explain and ps. Both need the
+// daemon on this host: they read its process table with gopsutil (the XML-RPC API has no
+// method for it), and explain re-resolves the config file with the daemon's environment.
+func init() {
+	ctlCommands["explain"] = ctlCommand{(*controller).doExplain, []string{
+		"explain <name>\t\tWhy a [gunicorn:x] or python_env program runs as it does:",
+		"\t\t\tPython version and where it was set, venv, argv, environment, certificate"}}
+	ctlCommands["ps"] = ctlCommand{(*controller).doPs, []string{
+		"ps\t\t\tEvery program's process tree (pid, state, RSS, CPU), and processes",
+		"\t\t\tstarted by supervisord-lite that belong to no running program"}}
+}
+
+// daemonProcess returns the daemon's process (supervisor.getPID) on this host.
+func (c *controller) daemonProcess() (*process.Process, error) {
+	v, err := c.call("supervisor.getPID")
+	if err != nil {
+		return nil, err
+	}
+	var pid int64
+	switch n := v.(type) {
+	case int:
+		pid = int64(n)
+	case int32:
+		pid = int64(n)
+	case int64:
+		pid = n
+	default:
+		return nil, fmt.Errorf("supervisor.getPID answered %v (%T)", v, v)
+	}
+	p, err := process.NewProcessWithContext(c.ctx, int32(pid))
+	if err != nil {
+		return nil, fmt.Errorf("supervisord-lite (pid %d) is not on this host: %w", pid, err)
+	}
+	return p, nil
+}
+
+func (c *controller) doExplain(arg string) error {
+	name := strings.TrimSpace(arg)
+	if name == "" || strings.ContainsAny(name, " \t") {
+		c.output("Error: explain requires exactly one process name")
+		c.showHelp("explain")
+		c.exit = exitInvalidArgs
+		return nil
+	}
+	if c.settings.configFile == "" {
+		c.output("Error: explain needs the config file (-c)")
+		c.exit = exitInvalidArgs
+		return nil
+	}
+	// The daemon's own environment gives the same resolution as the daemon's (PYENV_ROOT,
+	// PATH, HOME); when it cannot be read (another user's process), this shell's is used.
+	environ, envNote := os.Environ(), "this shell's environment (the daemon's is not readable)"
+	var running map[string]record
+	if dp, err := c.daemonProcess(); err == nil {
+		if env, eerr := dp.EnvironWithContext(c.ctx); eerr == nil {
+			environ, envNote = env, fmt.Sprintf("the daemon's environment (pid %d)", dp.Pid)
+		}
+		if all, rerr := records(c.call("supervisor.getAllProcessInfo")); rerr == nil {
+			running = map[string]record{}
+			for _, r := range all {
+				running[makeNamespec(r.str("group"), r.str("name"))] = r
+			}
+		}
+	}
+	cfg, err := loadConfigEnv(c.settings.configFile, environ)
+	if err != nil {
+		c.output("Error: " + err.Error())
+		c.exit = exitGeneric
+		return nil
+	}
+	sps, err := seedExpand(cfg, environ)
+	if err != nil {
+		c.output("Error: " + err.Error())
+		c.exit = exitGeneric
+		return nil
+	}
+	group, proc := splitNamespec(name)
+	for _, sp := range sps {
+		if (proc == "" && (sp.Group == group && sp.Name == group)) || (sp.Group == group && sp.Name == proc) || (proc == "" && sp.Name == group) {
+			c.explain(sp, envNote, running[makeNamespec(sp.Group, sp.Name)])
+			return nil
+		}
+	}
+	c.output(name + ": ERROR (no [gunicorn:x] or python_env program of that name in " + c.settings.configFile + ")")
+	c.exit = exitGeneric
+	return nil
+}
+
+func (c *controller) explain(sp seedProgram, envNote string, live record) {
+	out := func(k, v string) { c.output(fmt.Sprintf("  %-12s %s", k+":", v)) }
+	c.output(fmt.Sprintf("%s  [%s]", makeNamespec(sp.Group, sp.Name), sp.Section))
+	if live.v != nil {
+		desc := live.str("statename")
+		if d := live.str("description"); d != "" {
+			desc += "  " + d
+		}
+		out("state", desc)
+	}
+	out("directory", sp.Dir)
+	out("resolved by", envNote)
+	if sp.Err != "" {
+		out("python", "NOT RESOLVED: "+sp.Err)
+		out("command", strings.Join(sp.Argv, " ")+"  (cannot run: the program goes FATAL with the message above)")
+		return
+	}
+	out("python", strings.Join(sp.Versions, ":")+"  (set by "+sp.Origin+")")
+	if sp.Pipenv != "" {
+		out("pipenv", sp.Pipenv)
+	}
+	venv := sp.Venv
+	if venv == "" {
+		venv = "(none: not a virtualenv)"
+	}
+	out("venv", venv)
+	out("argv", commandLine(sp.Argv))
+	if live.v != nil {
+		if pid := live.int("pid"); pid > 0 {
+			if p, err := process.NewProcessWithContext(c.ctx, int32(pid)); err == nil {
+				if cl, err := p.CmdlineSliceWithContext(c.ctx); err == nil && len(cl) > 0 {
+					out("running", fmt.Sprintf("pid %d: %s", pid, commandLine(cl)))
+				}
+			}
+		}
+	}
+	c.output("  environment (set on top of the daemon's):")
+	for _, kv := range sp.Env {
+		c.output("    " + kv)
+	}
+	if len(sp.Cleared) > 0 {
+		out("cleared", strings.Join(sp.Cleared, " ")+" (inherited, emptied)")
+	}
+	if sp.CertFile != "" {
+		info, err := gunicorn.ReadCertInfo(sp.CertFile)
+		if err != nil {
+			out("certificate", "UNUSABLE: "+err.Error())
+		} else {
+			days := int(info.ExpiresIn(time.Now()).Hours() / 24)
+			state := fmt.Sprintf("expires %s (in %d days)", info.NotAfter.Format("2006-01-02"), days)
+			if days < 0 {
+				state = fmt.Sprintf("EXPIRED on %s", info.NotAfter.Format("2006-01-02"))
+			}
+			out("certificate", sp.CertFile)
+			c.output("               " + state + "; " + info.String())
+		}
+		if sp.KeyFile != "" {
+			out("key", sp.KeyFile)
+		}
+	}
+	for _, w := range sp.Warnings {
+		out("warning", w)
+	}
+}
+
+// psRow is one process of `ctl ps`.
+type psRow struct {
+	depth int
+	p     *process.Process
+}
+
+func (c *controller) doPs(arg string) error {
+	dp, err := c.daemonProcess()
+	if err != nil {
+		return err
+	}
+	all, err := records(c.call("supervisor.getAllProcessInfo"))
+	if err != nil {
+		return err
+	}
+	c.output(fmt.Sprintf("%-24s %-9s %7s %7s %9s %6s  %s", "PROGRAM", "STATE", "PID", "PPID", "RSS", "CPU%", "COMMAND"))
+	owned := map[int32]bool{}
+	for _, r := range all {
+		spec := makeNamespec(r.str("group"), r.str("name"))
+		pid := int32(r.int("pid"))
+		if pid <= 0 {
+			c.output(fmt.Sprintf("%-24s %-9s %7s", spec, r.str("statename"), "-"))
+			continue
+		}
+		p, err := process.NewProcessWithContext(c.ctx, pid)
+		if err != nil {
+			c.output(fmt.Sprintf("%-24s %-9s %7d  (gone)", spec, r.str("statename"), pid))
+			continue
+		}
+		for i, row := range psTree(p, 0, 64) {
+			owned[row.p.Pid] = true
+			label, state := "", ""
+			if i == 0 {
+				label, state = spec, r.str("statename")
+			}
+			c.output(psLine(label, state, row))
+		}
+	}
+	// Children of the daemon that no running program accounts for: orphaned workers
+	// reparented to the daemon (its child subreaper role), leftovers of a stopped program.
+	kids, _ := dp.ChildrenWithContext(c.ctx)
+	var stray []psRow
+	for _, k := range kids {
+		if owned[k.Pid] {
+			continue
+		}
+		if st, err := k.StatusWithContext(c.ctx); err == nil && len(st) > 0 && st[0] == process.Zombie {
+			continue
+		}
+		stray = append(stray, psTree(k, 0, 64)...)
+	}
+	if len(stray) > 0 {
+		c.output("")
+		c.output("started by supervisord-lite, in no running program:")
+		for _, row := range stray {
+			c.output(psLine("", "", row))
+		}
+	}
+	return nil
+}
+
+// psTree lists p and its descendants depth-first (at most limit processes).
+func psTree(p *process.Process, depth, limit int) []psRow {
+	rows := []psRow{{depth, p}}
+	kids, err := p.Children()
+	if err != nil {
+		return rows
+	}
+	sort.Slice(kids, func(a, b int) bool { return kids[a].Pid < kids[b].Pid })
+	for _, k := range kids {
+		if len(rows) >= limit {
+			break
+		}
+		rows = append(rows, psTree(k, depth+1, limit-len(rows))...)
+	}
+	return rows
+}
+
+func psLine(label, state string, row psRow) string {
+	p := row.p
+	ppid, _ := p.Ppid()
+	rss := "-"
+	if m, err := p.MemoryInfo(); err == nil {
+		rss = fmt.Sprintf("%.1fM", float64(m.RSS)/(1<<20))
+	}
+	cpu := "-"
+	if v, err := p.CPUPercent(); err == nil {
+		cpu = fmt.Sprintf("%.1f", v)
+	}
+	cmd, err := p.Cmdline()
+	if err != nil || cmd == "" {
+		cmd, _ = p.Name()
+	}
+	if len(cmd) > 120 {
+		cmd = cmd[:117] + "..."
+	}
+	return fmt.Sprintf("%-24s %-9s %7d %7d %9s %6s  %s%s", label, state, p.Pid, ppid, rss, cpu, strings.Repeat("  ", row.depth), cmd)
+}
+
+// loadConfigEnv reads the config for explain with environ as the %(ENV_X)s names.
+func loadConfigEnv(path string, environ []string) (*conf.Config, error) {
+	return conf.Load(path, conf.Options{Environ: environ})
+}
