@@ -112,6 +112,7 @@ func genPyenvCase(t *testing.T, base, tools string, i int) pyenvCase {
 		tr.mkdir(d)
 	}
 	word := func() string { return diffWords[rng.Intn(len(diffWords))] }
+	one := func(xs ...string) string { return xs[rng.Intn(len(xs))] }
 	line := func() string {
 		w := word()
 		switch rng.Intn(8) {
@@ -125,6 +126,9 @@ func genPyenvCase(t *testing.T, base, tools string, i int) pyenvCase {
 			w = "# comment " + w
 		case 4:
 			w = strings.Repeat("y", 1000+rng.Intn(60)) + w
+		case 5:
+			// multibyte: the 1024 limit counts bytes in C, characters in C.UTF-8
+			w = one("", "#") + strings.Repeat("é", 505+rng.Intn(30)) + w
 		}
 		return w
 	}
@@ -184,7 +188,7 @@ func genPyenvCase(t *testing.T, base, tools string, i int) pyenvCase {
 		root = rel
 		desc = append(desc, "relative root "+rel)
 	}
-	env := []string{"HOME=" + tr.p("home"), "LC_ALL=C", "PATH=" + tr.p("sys/bin") + ":" + tools,
+	env := []string{"HOME=" + tr.p("home"), "LC_ALL=" + one("C", "C", "C.UTF-8"), "PATH=" + tr.p("sys/bin") + ":" + tools,
 		"PWD=" + dir, "PYENV_ROOT=" + root}
 	if pick(0.25) {
 		v := word()

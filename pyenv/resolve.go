@@ -81,6 +81,7 @@ type resolver struct {
 	mu            sync.Mutex // guards cands
 	cands         *[]string
 	exportedEmpty bool // PYENV_VERSION is set but empty
+	utf8          bool // bash runs in a UTF-8 locale: reads count characters
 }
 
 // Resolve resolves opts as pyenv 2.6.30 would, reading only a few
@@ -119,7 +120,7 @@ func Resolve(opts Options) (*Resolution, error) {
 
 func newResolver(opts Options) (*resolver, error) {
 	env := newEnvMap(opts.Env)
-	r := &resolver{env: env}
+	r := &resolver{env: env, utf8: utf8Locale(env)}
 	pwd, err := workDir(opts.Dir, env)
 	if err != nil {
 		return nil, err

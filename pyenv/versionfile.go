@@ -2,16 +2,20 @@ package pyenv
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"sync"
+	"unicode/utf8"
 )
 
 // ReadChunk is the number of bytes pyenv 2.6.30 reads at a time from a
-// version file (`read -n 1024`, C locale). The rest of a longer line is
-// parsed as if it were a new line.
+// version file (`read -n 1024` in the C locale; in a UTF-8 locale it counts
+// characters, and Resolve follows the locale of Options.Env). The rest of a
+// longer line is parsed as if it were a new line.
 const ReadChunk = 1024
 
 // ParseVersionFile splits the contents of a .python-version file into the
@@ -22,10 +26,16 @@ const ReadChunk = 1024
 // r to the end; the error is r's read error (the words before it are
 // returned, as pyenv uses them).
 func ParseVersionFile(r io.Reader) ([]string, error) {
+	return parseVersionFile(r, false)
+}
+
+// parseVersionFile is ParseVersionFile; with utf8Chars the 1024 limit
+// counts characters, as bash's read does in a UTF-8 locale.
+func parseVersionFile(r io.Reader, utf8Chars bool) ([]string, error) {
 	br := bufio.NewReader(r)
 	var words []string
 	for {
-		chunk, eof, err := readChunk(br)
+		chunk, eof, err := readChunk(br, utf8Chars)
 		if err != nil {
 			return words, err
 		}
@@ -45,7 +55,7 @@ func ParseVersionFile(r io.Reader) ([]string, error) {
 // readChunk is bash `read -n 1024 -r` with the delimiter "\n": it returns
 // what was read and whether the input ended before a delimiter or the byte
 // limit (read's failure status).
-func readChunk(br *bufio.Reader) (chunk []byte, eof bool, err error) {
+func readChunk(br *bufio.Reader, utf8Chars bool) (chunk []byte, eof bool, err error) {
 	for n := 0; n < ReadChunk; {
 		c, err := br.ReadByte()
 		if err == io.EOF {
@@ -62,9 +72,63 @@ func readChunk(br *bufio.Reader) (chunk []byte, eof bool, err error) {
 		}
 		chunk = append(chunk, c)
 		n++
+		if utf8Chars && c >= 0x80 {
+			// bash's read_mbchar: add bytes while the sequence is an
+			// incomplete character; the whole sequence counts as one.
+			start := len(chunk) - 1
+			for len(chunk)-start < utf8.UTFMax && !utf8.FullRune(chunk[start:]) {
+				next, err := br.ReadByte()
+				if err != nil {
+					break
+				}
+				chunk = append(chunk, next)
+			}
+		}
 	}
 	return chunk, false, nil
 }
+
+// utf8Locale reports whether bash started with env would run in a UTF-8
+// locale: LC_ALL, else LC_CTYPE, else LANG names a UTF-8 codeset and the
+// locale exists (C.UTF-8 always does; others need to be installed, or
+// bash falls back to C).
+func utf8Locale(env envMap) bool {
+	name := env.get("LC_ALL")
+	if name == "" {
+		name = env.get("LC_CTYPE")
+	}
+	if name == "" {
+		name = env.get("LANG")
+	}
+	lang, codeset, ok := strings.Cut(name, ".")
+	if !ok {
+		return false
+	}
+	codeset, _, _ = strings.Cut(codeset, "@")
+	if cs := strings.ToLower(strings.ReplaceAll(codeset, "-", "")); cs != "utf8" {
+		return false
+	}
+	if lang == "C" || lang == "POSIX" {
+		return true
+	}
+	for _, n := range []string{name, lang + ".utf8", lang + ".UTF-8"} {
+		if st, err := os.Stat("/usr/lib/locale/" + n); err == nil && st.IsDir() {
+			return true
+		}
+	}
+	if v, ok := localeArchiveCache.Load(lang); ok {
+		return v.(bool)
+	}
+	archive, err := os.ReadFile("/usr/lib/locale/locale-archive")
+	found := err == nil && bytes.Contains(archive, []byte(lang+".utf8\x00"))
+	localeArchiveCache.Store(lang, found)
+	return found
+}
+
+// localeArchiveCache remembers which locales the (multi-megabyte) glibc
+// locale archive holds, so that it is read once per locale name and
+// process, not once per resolution.
+var localeArchiveCache sync.Map
 
 func isIFS(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
@@ -102,7 +166,7 @@ func (r *resolver) readVersionFile(file string) fileRead {
 		return out
 	}
 	defer f.Close()
-	words, err := ParseVersionFile(f)
+	words, err := parseVersionFile(f, r.utf8)
 	if err != nil {
 		out.warnings = append(out.warnings, fmt.Sprintf("pyenv: read error in version file `%s': %s", file, errText(err)))
 	}

@@ -93,3 +93,18 @@ func TestStripBinSuffix(t *testing.T) {
 	assert.Equal(t, "/opt", stripBinSuffix("/opt/sbin/python3"))
 	assert.Equal(t, "/opt/python", stripBinSuffix("/opt/python"))
 }
+
+func TestParseVersionFileUTF8(t *testing.T) {
+	line := "#" + strings.Repeat("é", 600) + "\n3.9.18\n"
+	bytesWords, err := parseVersionFile(strings.NewReader(line), false)
+	require.NoError(t, err)
+	charWords, err := parseVersionFile(strings.NewReader(line), true)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"3.9.18"}, charWords, "600 characters fit one read")
+	require.Len(t, bytesWords, 2, "1201 bytes do not")
+	assert.Equal(t, "3.9.18", bytesWords[1])
+	assert.True(t, utf8Locale(envMap{"LC_ALL": "C.UTF-8"}))
+	assert.True(t, utf8Locale(envMap{"LANG": "C.utf8"}))
+	assert.False(t, utf8Locale(envMap{"LC_ALL": "C", "LANG": "C.UTF-8"}))
+	assert.False(t, utf8Locale(envMap{}))
+}
