@@ -19,9 +19,10 @@
 //
 // Deliberate differences from pyenv 2.6.30, documented rather than copied:
 // version names are not glob-expanded against the working directory (a
-// quirk pyenv 2.8 removed); pyenv hook scripts are not run; reads are
-// counted in bytes (pyenv's behaviour under LC_ALL=C); `command -v`
-// considers only PATH, not bash builtins or pyenv's own libexec.
+// quirk pyenv 2.8 removed); pyenv hook scripts are not run; `command -v`
+// considers only PATH, not bash builtins or pyenv's own libexec. Like bash,
+// version-file reads count bytes in the C locale and characters in a UTF-8
+// locale, taken from Options.Env.
 //
 // # pipenv
 //
