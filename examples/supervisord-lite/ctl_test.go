@@ -118,6 +118,13 @@ func TestCtlServerDown(t *testing.T) {
 		assert.Equal(t, tt.out, out.String(), "%q", tt.args)
 		assert.Equal(t, tt.rc, rc, "%q", tt.args)
 	}
+	// The interactive shell is not reproduced: no action, or -i, is a usage error.
+	for _, args := range [][]string{{"-s", sock}, {"-s", sock, "-i", "status"}} {
+		var out, errOut bytes.Buffer
+		assert.Equal(t, 2, runCtl("ctl", args, &out, &errOut), "%q", args)
+		assert.Contains(t, errOut.String(), "interactive shell is not supported", "%q", args)
+		assert.Empty(t, out.String(), "%q", args)
+	}
 }
 
 // TestCtlUsageDifferential compares command-line and config-file errors with the real
