@@ -26,6 +26,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
+	"github.com/supervisord-lite/supervisord-lite/pyenv"
 	"github.com/supervisord-lite/supervisord-lite/supervise"
 	"github.com/supervisord-lite/supervisord-lite/supervise/conf"
 )
@@ -418,4 +419,68 @@ func TestCertMonitor(t *testing.T) {
 	m.logExpiry(p, st2)
 	assert.Contains(t, logs.String(), "ERRO [gunicorn:web] certificate "+certFile+" expired on 2026-11-25")
 	assert.Len(t, signals, 2)
+}
+
+// TestSeedPipenvVenv: with a Pipfile whose venv exists and no .python-version (nor
+// PYENV_VERSION), the venv's gunicorn runs, as `pipenv run gunicorn` would; a
+// .python-version makes pyenv's choice win again.
+func TestSeedPipenvVenv(t *testing.T) {
+	f := newSeedFixture(t, "3.11.7")
+	require.NoError(t, os.WriteFile(filepath.Join(f.app, "Pipfile"), []byte("[requires]\npython_version = \"3.11\"\n"), 0o644))
+	workon := filepath.Join(filepath.Dir(f.app), "venvs")
+	env := []string{"PATH=/usr/bin:/bin", "HOME=" + filepath.Dir(f.app), "WORKON_HOME=" + workon, "PYENV_ROOT=" + f.root}
+	proj, err := pyenv.FindProject(pyenv.Options{Dir: f.app, Env: env})
+	require.NoError(t, err)
+	venv, err := proj.VenvPath()
+	require.NoError(t, err)
+	require.NoError(t, os.MkdirAll(filepath.Join(venv, "bin"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(venv, "bin", "activate"), nil, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(venv, "bin", "gunicorn"), []byte("#!/bin/sh\n"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(venv, "pyvenv.cfg"), []byte("version = 3.11.7\n"), 0o644))
+
+	section := fmt.Sprintf("[gunicorn:web]\napp = wsgi:app\ndirectory = %s\nenvironment = PYENV_ROOT=\"%s\",WORKON_HOME=\"%s\"\n", f.app, f.root, workon)
+	cfg, sps, err := f.load(t, section)
+	require.NoError(t, err)
+	p, ok := findProcess(cfg, "web")
+	require.True(t, ok)
+	argv, err := p.Argv()
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(venv, "bin", "gunicorn"), argv[0])
+	v, _ := envValue(p.Environment, "VIRTUAL_ENV")
+	assert.Equal(t, venv, v)
+	assert.Equal(t, proj.Pipfile, sps[0].Pipenv)
+
+	require.NoError(t, os.WriteFile(filepath.Join(f.app, ".python-version"), []byte("3.11.7\n"), 0o644))
+	cfg, sps, err = f.load(t, section)
+	require.NoError(t, err)
+	p, _ = findProcess(cfg, "web")
+	argv, err = p.Argv()
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(f.root, "versions", "3.11.7", "bin", "gunicorn"), argv[0])
+	assert.Empty(t, sps[0].Pipenv)
+}
+
+// BenchmarkSeedExpand measures what loadConfig adds for one [gunicorn:x] section: the pyenv
+// resolution, gunicorn's argv and its checks (files stat'ed, no process started).
+func BenchmarkSeedExpand(b *testing.B) {
+	dir := b.TempDir()
+	root, app := filepath.Join(dir, "pyenv"), filepath.Join(dir, "app")
+	bin := filepath.Join(root, "versions", "3.11.7", "bin")
+	require.NoError(b, os.MkdirAll(bin, 0o755))
+	require.NoError(b, os.MkdirAll(app, 0o755))
+	require.NoError(b, os.WriteFile(filepath.Join(bin, "gunicorn"), []byte("#!/bin/sh\n"), 0o755))
+	require.NoError(b, os.WriteFile(filepath.Join(app, ".python-version"), []byte("3.11\n"), 0o644))
+	path := filepath.Join(dir, "supervisord.conf")
+	require.NoError(b, os.WriteFile(path, []byte(fmt.Sprintf("[supervisord]\n[gunicorn:web]\napp = wsgi:app\ndirectory = %s\nenvironment = PYENV_ROOT=\"%s\"\nbind = 127.0.0.1:8000\nworkers = 3\n", app, root)), 0o644))
+	environ := []string{"PATH=/usr/bin:/bin", "HOME=" + dir}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		cfg, err := conf.Load(path, conf.Options{Environ: environ})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := seedExpand(cfg, environ); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
