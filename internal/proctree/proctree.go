@@ -7,9 +7,13 @@
 package proctree
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
+	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/shirou/gopsutil/v3/process"
@@ -62,15 +66,90 @@ func Descendants(pid int) ([]int, error) {
 	return out, nil
 }
 
-// GroupMembers returns the live pids whose process group is pgid, sorted.
+// GroupMembers returns the live pids whose process group is pgid, sorted. Zombies (exited,
+// not yet reaped) are not members. It costs one getpgid(2) per process and one /proc read per
+// member, so it is cheap enough to call on every exit of a supervised process.
 func GroupMembers(pgid int) ([]int, error) {
-	pp, err := parents()
+	pids, err := listPids()
 	if err != nil {
 		return nil, err
 	}
 	var out []int
-	for pid := range pp {
-		if g, err := syscall.Getpgid(pid); err == nil && g == pgid {
+	for _, pid := range pids {
+		if g, err := syscall.Getpgid(pid); err == nil && g == pgid && !zombie(pid) {
+			out = append(out, pid)
+		}
+	}
+	sort.Ints(out)
+	return out, nil
+}
+
+// listPids returns every pid in /proc.
+func listPids() ([]int, error) {
+	f, err := os.Open("/proc")
+	if err != nil {
+		return nil, fmt.Errorf("proctree: list processes: %w", err)
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	if err != nil {
+		return nil, fmt.Errorf("proctree: list processes: %w", err)
+	}
+	out := make([]int, 0, len(names))
+	for _, n := range names {
+		if pid, err := strconv.Atoi(n); err == nil && pid > 0 {
+			out = append(out, pid)
+		}
+	}
+	return out, nil
+}
+
+// stat returns the state letter and the parent pid from /proc/pid/stat; ok is false when the
+// process is gone.
+func stat(pid int) (state byte, ppid int, ok bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, 0, false
+	}
+	// "pid (comm) S ppid ...": comm may hold spaces and parentheses; the last ')' ends it.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 || i+2 >= len(b) {
+		return 0, 0, false
+	}
+	fields := strings.Fields(string(b[i+2:]))
+	if len(fields) < 2 {
+		return 0, 0, false
+	}
+	ppid, err = strconv.Atoi(fields[1])
+	if err != nil {
+		return 0, 0, false
+	}
+	return fields[0][0], ppid, true
+}
+
+func zombie(pid int) bool {
+	st, _, ok := stat(pid)
+	return !ok || st == 'Z' || st == 'X'
+}
+
+// Adopted returns the live children of the calling process whose process group is neither the
+// caller's nor one of known, sorted: with PR_SET_CHILD_SUBREAPER these are descendants of our
+// children that were orphaned after leaving their group (a daemonizing grandchild). known
+// usually holds the pids of the children the caller started itself (each its own group).
+func Adopted(known map[int]bool) ([]int, error) {
+	self := os.Getpid()
+	own := syscall.Getpgrp()
+	pids, err := listPids()
+	if err != nil {
+		return nil, err
+	}
+	var out []int
+	for _, pid := range pids {
+		st, ppid, ok := stat(pid)
+		if !ok || ppid != self || st == 'Z' || st == 'X' || known[pid] {
+			continue
+		}
+		if g, err := syscall.Getpgid(pid); err == nil && g != own && !known[g] {
 			out = append(out, pid)
 		}
 	}

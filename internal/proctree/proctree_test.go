@@ -76,3 +76,35 @@ func TestTreeDescendantsGroupAndKill(t *testing.T) {
 	assert.False(t, ID{Pid: 1 << 30}.Alive())
 	assert.NoError(t, KillTree(1<<22+int(time.Now().UnixNano()%1000), syscall.Signal(0)))
 }
+
+// A child in its own group that we did not declare is "adopted"; a declared one is not; a
+// zombie is neither adopted nor a group member.
+func TestAdoptedAndZombies(t *testing.T) {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "PROCTREE_HELPER=leaf")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	require.NoError(t, cmd.Start())
+	pid := cmd.Process.Pid
+	got, err := Adopted(nil)
+	require.NoError(t, err)
+	assert.Contains(t, got, pid)
+	got, err = Adopted(map[int]bool{pid: true})
+	require.NoError(t, err)
+	assert.NotContains(t, got, pid)
+	members, err := GroupMembers(pid)
+	require.NoError(t, err)
+	assert.Equal(t, []int{pid}, members)
+
+	require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
+	for i := 0; i < 500 && !zombie(pid); i++ { // dead but not yet waited for: a zombie
+		time.Sleep(5 * time.Millisecond)
+	}
+	require.True(t, zombie(pid))
+	members, err = GroupMembers(pid)
+	require.NoError(t, err)
+	assert.Empty(t, members)
+	got, err = Adopted(nil)
+	require.NoError(t, err)
+	assert.NotContains(t, got, pid)
+	_ = cmd.Wait()
+}
