@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"sync"
 
@@ -53,13 +54,31 @@ func (r *reloader) activeConfig() *conf.Config {
 func (r *reloader) Reread(ctx context.Context) (added, changed, removed []string, err error) {
 	cfg, err := loadConfig(r.path, r.flags)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, firstConfigError(err)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.latest = cfg
 	added, changed, removed = conf.Diff(r.activeConfig(), cfg)
 	return added, changed, removed, nil
+}
+
+// rereadError carries supervisord's text for the first problem of a config that cannot be
+// reread: supervisord stops at the first error, and CANT_REREAD says just that one.
+type rereadError struct {
+	text string
+	err  error // every problem, as Load returned them
+}
+
+func (e *rereadError) Error() string { return e.text }
+func (e *rereadError) Unwrap() error { return e.err }
+
+func firstConfigError(err error) error {
+	var ce *conf.Error
+	if errors.As(err, &ce) {
+		return &rereadError{text: ce.Supervisord(), err: err}
+	}
+	return err
 }
 
 func (r *reloader) find(name string) (conf.Group, bool) {
