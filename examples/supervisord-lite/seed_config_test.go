@@ -247,6 +247,7 @@ func TestSeedUnresolved(t *testing.T) {
 	assert.Contains(t, argv[0], "3.9.99")
 	assert.Contains(t, argv[0], vf)
 	assert.Contains(t, sps[0].Err, "3.9.99")
+	assert.Contains(t, cfg.Warnings, "[gunicorn:web] Python environment not resolved, the program will go FATAL: "+sps[0].Err)
 
 	// The engine's spawn error carries it.
 	sv := supervise.New(supervise.Options{})

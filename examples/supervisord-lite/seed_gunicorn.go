@@ -356,7 +356,11 @@ func seedExpand(cfg *conf.Config, environ []string) ([]seedProgram, error) {
 				continue
 			}
 			if on {
-				out = append(out, applyPythonEnv(p, environ))
+				sp := applyPythonEnv(p, environ)
+				if sp.Err != "" {
+					cfg.Warnings = append(cfg.Warnings, fmt.Sprintf("[%s] python_env not resolved, the program will go FATAL: %s", p.Section, sp.Err))
+				}
+				out = append(out, sp)
 			}
 		}
 	}
@@ -382,6 +386,9 @@ func seedExpand(cfg *conf.Config, environ []string) ([]seedProgram, error) {
 		cfg.Groups = append(cfg.Groups, g)
 		out = append(out, sps...)
 		for _, sp := range sps {
+			if sp.Err != "" {
+				cfg.Warnings = append(cfg.Warnings, fmt.Sprintf("[%s] Python environment not resolved, the program will go FATAL: %s", sec.Name, sp.Err))
+			}
 			for _, w := range sp.Warnings {
 				cfg.Warnings = append(cfg.Warnings, fmt.Sprintf("[%s] %s", sec.Name, w))
 			}
@@ -401,7 +408,12 @@ func seedExpand(cfg *conf.Config, environ []string) ([]seedProgram, error) {
 
 // unresolvedCommand is the command of a program whose environment failed to resolve.
 func unresolvedCommand(err error) string {
-	return shellQuote(unresolvedPrefix + strings.ReplaceAll(err.Error(), "\n", "; "))
+	return shellQuote(unresolvedPath(err))
+}
+
+// unresolvedPath is the path unresolvedCommand quotes.
+func unresolvedPath(err error) string {
+	return unresolvedPrefix + strings.ReplaceAll(err.Error(), "\n", "; ")
 }
 
 // applyPythonEnv rewrites a python_env program: argv[0] from the environment (pyenv which),
@@ -429,7 +441,7 @@ func applyPythonEnv(p *conf.Process, environ []string) seedProgram {
 	if err != nil {
 		sp.Err = err.Error()
 		p.Command = unresolvedCommand(err)
-		sp.Argv = []string{p.Command}
+		sp.Argv = []string{unresolvedPath(err)}
 		return sp
 	}
 	set, cleared := envDelta(base, pe.environ(base))
@@ -548,7 +560,7 @@ func gunicornProcess(p *conf.Process, gc gunicorn.Config, vals map[string]conf.S
 	if err != nil {
 		sp.Err = err.Error()
 		p.Command = unresolvedCommand(err)
-		sp.Argv = []string{p.Command}
+		sp.Argv = []string{unresolvedPath(err)}
 		return sp, nil
 	}
 	want := gunicorn.CleanEnv(pe.environ(base))
