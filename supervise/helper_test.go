@@ -2,8 +2,10 @@ package supervise
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"strconv"
@@ -49,6 +51,35 @@ func runHelper(name string, args []string) int {
 		}
 		fmt.Println("ready")
 		time.Sleep(time.Hour)
+	case "forkport": // listen on 127.0.0.1:PORT (exit 3 if taken), start N grandchildren holding the socket, print "ready", sleep
+		ln, err := net.Listen("tcp", "127.0.0.1:"+args[0])
+		if err != nil {
+			fmt.Println("bind:", err)
+			return 3
+		}
+		f, err := ln.(*net.TCPListener).File()
+		if err != nil {
+			return 4
+		}
+		n, _ := strconv.Atoi(args[1])
+		for i := 0; i < n; i++ {
+			if _, err := startHelper("sleep", false, f); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				return 3
+			}
+		}
+		fmt.Println("ready")
+		time.Sleep(time.Hour)
+	case "orphan": // start a grandchild in its own process group, print its pid, exit 0
+		pid, err := startHelper("sleep", true)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 3
+		}
+		fmt.Println(pid)
+		time.Sleep(100 * time.Millisecond)
+	case "minisv": // a Supervisor with StateFile args[0] running one "sleep" program; prints the child's pid
+		return miniSupervisor(args[0])
 	case "print": // print N lines to stdout and stderr, then exit 0
 		n, _ := strconv.Atoi(args[0])
 		w := bufio.NewWriter(os.Stdout)
@@ -103,4 +134,55 @@ func runHelper(name string, args []string) int {
 		return 2
 	}
 	return 0
+}
+
+// startHelper starts this test binary as helper name with stdio on /dev/null and extra files
+// from fd 3, in its own process group when ownGroup.
+func startHelper(name string, ownGroup bool, extra ...*os.File) (int, error) {
+	exe, _ := os.Executable()
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, helperEnv+"=") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, helperEnv+"="+name)
+	null, _ := os.Open(os.DevNull)
+	files := append([]*os.File{null, null, null}, extra...)
+	p, err := os.StartProcess(exe, []string{exe}, &os.ProcAttr{Env: env, Files: files,
+		Sys: &syscall.SysProcAttr{Setpgid: ownGroup}})
+	if err != nil {
+		return 0, err
+	}
+	return p.Pid, nil
+}
+
+// miniSupervisor stands for a supervisor that will be killed with SIGKILL: it serves one
+// program with a state file, prints the program's pid once RUNNING and the file is written,
+// and waits to die.
+func miniSupervisor(stateFile string) int {
+	exe, _ := os.Executable()
+	sv := New(Options{StateFile: stateFile, ChildLogDir: os.TempDir()})
+	events, cancel := sv.Subscribe(100)
+	defer cancel()
+	go sv.Serve(context.Background())
+	err := sv.Add(context.Background(), Group{Name: "app", Programs: []Program{{Name: "app", Command: exe,
+		Env: []string{helperEnv + "=sleep"}, StartSecs: -1, Stdout: Log{Path: LogNone}, Stderr: Log{Path: LogNone}}}})
+	if err != nil {
+		fmt.Println(err)
+		return 2
+	}
+	for e := range events {
+		if e.Kind == EventState && e.To == Running {
+			for i := 0; i < 1000; i++ {
+				if recs, _ := ReadStateFile(stateFile); len(recs) == 1 && recs[0].Pid == e.Pid {
+					fmt.Println(e.Pid)
+					time.Sleep(time.Hour)
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			return 5
+		}
+	}
+	return 6
 }

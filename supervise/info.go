@@ -23,6 +23,9 @@ type ProcessInfo struct {
 	// StdoutLogfile and StderrLogfile are the log paths, "" for NONE.
 	StdoutLogfile string
 	StderrLogfile string
+	// RetryAt is when a FATAL process with Program.FatalRetry gets its next round of start
+	// attempts; zero when none is pending.
+	RetryAt time.Time
 }
 
 // Namespec returns the name supervisorctl shows: Name when Group == Name, else "Group:Name".
@@ -35,7 +38,8 @@ func (i ProcessInfo) Namespec() string {
 
 // Description returns supervisord's description text for the state (rpcinterface's
 // _interpretProcessInfo): "pid 22033, uptime 0:00:03" when RUNNING; the spawn error (or
-// `unknown error (try "tail NAME")`) for BACKOFF and FATAL; the local stop time as
+// `unknown error (try "tail NAME")`) for BACKOFF and FATAL, followed for FATAL by
+// "; retry in 4m59s" while a Program.FatalRetry is pending; the local stop time as
 // "Nov 25 11:24 PM" for STOPPED and EXITED once started, else "Not started"; "" otherwise.
 // Times are truncated to whole seconds, as supervisord's integer timestamps are.
 func (i ProcessInfo) Description() string {
@@ -47,10 +51,18 @@ func (i ProcessInfo) Description() string {
 		}
 		return fmt.Sprintf("pid %d, uptime %s", i.Pid, FormatUptime(time.Duration(up)*time.Second))
 	case Fatal, Backoff:
+		d := fmt.Sprintf("unknown error (try \"tail %s\")", i.Name)
 		if i.SpawnErr != "" {
-			return i.SpawnErr
+			d = i.SpawnErr
 		}
-		return fmt.Sprintf("unknown error (try \"tail %s\")", i.Name)
+		if i.State == Fatal && !i.RetryAt.IsZero() {
+			left := i.RetryAt.Sub(i.Now).Truncate(time.Second)
+			if left < 0 {
+				left = 0
+			}
+			d += "; retry in " + left.String()
+		}
+		return d
 	case Stopped, Exited:
 		if i.Start.IsZero() {
 			return "Not started"

@@ -43,14 +43,19 @@ type procState struct {
 	spawns     uint64
 	timer      Timer
 	timerAt    time.Time
+	retryAt    time.Time // FatalRetry: when FATAL gets a new round of attempts; zero = none
+	// cleanup of the group of an exited main process (Program.CleanupGroup): its result
+	// arrives on cleaned; no spawn while it runs
+	cleaned chan cleanupResult
 }
 
 // snapshot is what readers see of a process; it is replaced, never mutated, and changed is
 // closed when a newer snapshot is published.
 type snapshot struct {
-	info    ProcessInfo
-	spawns  uint64
-	changed chan struct{}
+	info     ProcessInfo
+	spawns   uint64
+	cleaning bool // the group of the exited main process is being cleaned up
+	changed  chan struct{}
 }
 
 type cmdKind int
@@ -114,6 +119,10 @@ func (p *process) run() {
 			dc = p.st.child.Done()
 		}
 		select {
+		case r := <-p.st.cleaned:
+			p.st.cleaned = nil
+			p.cleanupDone(r)
+			p.settle()
 		case c := <-p.cmds:
 			r := p.handle(c)
 			p.settle()
@@ -162,6 +171,10 @@ func (p *process) handle(c procCmd) procReply {
 			p.spawn()
 		}
 	case cmdStop:
+		if st.state == Fatal && !st.retryAt.IsZero() {
+			st.retryAt = time.Time{}
+			p.log(slog.LevelInfo, "stopped: %s will stay FATAL (retry cancelled)", p.prog.Name)
+		}
 		if !st.state.IsRunning() {
 			return procReply{err: ErrNotRunning}
 		}
@@ -237,6 +250,7 @@ func (p *process) spawn() {
 	st.killing = false
 	st.spawnerr = ""
 	st.exitstatus = 0
+	st.retryAt = time.Time{}
 	st.laststart = p.sv.clock.Now()
 	st.spawns++
 	p.setState(Starting, true)
@@ -254,6 +268,7 @@ func (p *process) spawn() {
 					}
 				}
 				p.log(slog.LevelInfo, "spawned: '%s' with pid %d", p.prog.Name, st.pid)
+				p.sv.record(p, st.pid)
 				if p.prog.StartSecs == 0 {
 					// Crash protection off: RUNNING as soon as any time has passed.
 					st.backoff, st.delay = 0, time.Time{}
@@ -345,6 +360,7 @@ func (p *process) finish(es ExitStatus) {
 			expected = true
 		}
 	}
+	wasKilling := st.killing
 	switch {
 	case st.killing:
 		st.killing = false
@@ -377,6 +393,10 @@ func (p *process) finish(es ExitStatus) {
 			p.log(slog.LevelWarn, "exited: %s (%s; not expected)", name, es)
 		}
 	}
+	if st.pid > 0 {
+		p.sv.record(p, 0)
+	}
+	p.afterExit(wasKilling)
 	st.child, st.pid = nil, 0
 }
 
@@ -385,8 +405,15 @@ func (p *process) finish(es ExitStatus) {
 func (p *process) transition() {
 	st := &p.st
 	now := p.sv.clock.Now()
-	if !st.shutting {
+	if !st.shutting && st.cleaned == nil {
 		switch st.state {
+		case Fatal:
+			if !st.retryAt.IsZero() && !now.Before(st.retryAt) {
+				p.log(slog.LevelInfo, "retrying: %s left FATAL after %s, new round of %d start attempts",
+					p.prog.Name, p.prog.FatalRetry, p.prog.StartRetries+1)
+				st.backoff = 0
+				p.spawn()
+			}
 		case Exited:
 			restart := false
 			switch p.prog.AutoRestart {
@@ -421,6 +448,9 @@ func (p *process) transition() {
 		if st.backoff > p.prog.StartRetries {
 			p.giveUp()
 			p.log(slog.LevelInfo, "gave up: %s entered FATAL state, too many start retries too quickly", p.prog.Name)
+			if p.prog.FatalRetry > 0 && !st.shutting {
+				st.retryAt = now.Add(p.prog.FatalRetry)
+			}
 		}
 	case Stopping:
 		if !now.Before(st.delay) && st.child != nil {
@@ -447,6 +477,10 @@ func (p *process) armTimer(now time.Time) {
 	case Backoff:
 		if !st.shutting && st.backoff <= p.prog.StartRetries {
 			at = st.delay
+		}
+	case Fatal:
+		if !st.shutting {
+			at = st.retryAt
 		}
 	case Stopping:
 		if st.child != nil {
@@ -478,6 +512,7 @@ func (p *process) info() ProcessInfo {
 		Start: st.laststart, Stop: st.laststop,
 		State: st.state, SpawnErr: st.spawnerr, ExitStatus: st.exitstatus, Pid: st.pid,
 		StdoutLogfile: p.out.stdoutPath, StderrLogfile: p.out.stderrPath,
+		RetryAt: st.retryAt,
 	}
 }
 
@@ -496,10 +531,11 @@ func (p *process) settle() {
 func (p *process) publish() {
 	old := p.snap.Load()
 	info := p.info()
-	if info == old.info && p.st.spawns == old.spawns {
+	cleaning := p.st.cleaned != nil
+	if info == old.info && p.st.spawns == old.spawns && cleaning == old.cleaning {
 		return
 	}
-	p.snap.Store(&snapshot{info: info, spawns: p.st.spawns, changed: make(chan struct{})})
+	p.snap.Store(&snapshot{info: info, spawns: p.st.spawns, cleaning: cleaning, changed: make(chan struct{})})
 	close(old.changed)
 }
 

@@ -181,6 +181,20 @@ type Program struct {
 	// ServerURL is SUPERVISOR_SERVER_URL for the child; "" = the supervisor's Options.ServerURL
 	// (supervisord's AUTO). The variable is omitted when both are empty.
 	ServerURL string
+
+	// CleanupGroup ends the rest of the process's group after an exit of the main process that
+	// was not requested (not a stop): StopSignal to the group, SIGKILL after StopWait (re-sent
+	// until the group is empty). The process is restarted (or counts as stopped for Remove and
+	// shutdown) only once its group is empty, so workers of a dead master (gunicorn's) cannot
+	// keep its port. false (the default, supervisord's behaviour) leaves the group alone and
+	// logs a WARN naming the pids left in it. Not in supervisord.
+	CleanupGroup bool
+	// FatalRetry is how long a process stays FATAL before it gets a fresh round of
+	// StartRetries+1 start attempts (logged at INFO; the FATAL description ends with
+	// "; retry in 4m59s"). A manual start or stop cancels the pending retry; no retry happens
+	// while the supervisor shuts down. 0 (the default, supervisord's behaviour) = FATAL stays
+	// FATAL; negative = 0. Not in supervisord.
+	FatalRetry time.Duration
 }
 
 // WithDefaults returns a copy of p with every zero-valued option replaced by supervisord's
@@ -190,6 +204,9 @@ func (p Program) WithDefaults() Program {
 	p.StartSecs = durationDefault(p.StartSecs, DefaultStartSecs)
 	p.StopWait = durationDefault(p.StopWait, DefaultStopWait)
 	p.StartRetries = intDefault(p.StartRetries, DefaultStartRetries)
+	if p.FatalRetry < 0 {
+		p.FatalRetry = 0
+	}
 	if p.ExitCodes == nil {
 		p.ExitCodes = []int{0}
 	}

@@ -30,9 +30,15 @@ type realHarness struct {
 
 func newReal(t *testing.T) *realHarness {
 	t.Helper()
+	return newRealOpts(t, Options{})
+}
+
+// newRealOpts is newReal with options (ChildLogDir, Identifier and Logger are the harness's).
+func newRealOpts(t *testing.T, opts Options) *realHarness {
+	t.Helper()
 	h := &realHarness{t: t, log: &syncBuffer{}, dir: t.TempDir()}
-	h.sv = New(Options{ChildLogDir: h.dir, Identifier: "test",
-		Logger: logTo(h.log)})
+	opts.ChildLogDir, opts.Identifier, opts.Logger = h.dir, "test", logTo(h.log)
+	h.sv = New(opts)
 	var cancelSub func()
 	h.events, cancelSub = h.sv.Subscribe(100000)
 	ctx, cancel := context.WithCancel(context.Background())

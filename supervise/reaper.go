@@ -5,6 +5,9 @@ import (
 	"os/signal"
 	"sync"
 	"syscall"
+	"time"
+
+	"github.com/supervisord-lite/supervisord-lite/internal/proctree"
 )
 
 // reaper is the one owner of wait4 in this process: on SIGCHLD it calls
@@ -83,9 +86,45 @@ func (r *reaper) release() {
 	if r.refs > 0 {
 		return
 	}
+	r.sweepAdopted()
 	close(r.stop)
 	<-r.done
 	syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 0, 0)
+}
+
+// sweepWait is how long adopted orphans get after SIGTERM before SIGKILL at the end of the
+// last Serve.
+const sweepWait = time.Second
+
+// sweepAdopted ends the orphans reparented to us (we are a subreaper) that left their group,
+// so that nothing the supervisor started outlives the last Serve: SIGTERM, SIGKILL after
+// sweepWait. Called with the reaper still running, which reaps them.
+func (r *reaper) sweepAdopted() {
+	r.mu.Lock()
+	known := make(map[int]bool, len(r.owners))
+	for pid := range r.owners {
+		known[pid] = true
+	}
+	r.mu.Unlock()
+	pids, err := proctree.Adopted(known)
+	if err != nil || len(pids) == 0 {
+		return
+	}
+	for _, pid := range pids {
+		syscall.Kill(pid, syscall.SIGTERM)
+	}
+	deadline := time.Now().Add(sweepWait)
+	for len(pids) > 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+		pids, _ = proctree.Adopted(known)
+	}
+	for _, pid := range pids {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+	for i := 0; i < 200 && len(pids) > 0; i++ { // until reaped, at most 1 s more
+		time.Sleep(5 * time.Millisecond)
+		pids, _ = proctree.Adopted(known)
+	}
 }
 
 func (r *reaper) loop(sigs chan os.Signal, stop, done chan struct{}) {

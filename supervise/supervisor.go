@@ -33,6 +33,16 @@ type Options struct {
 	ChildLogDir string
 	// Env is the base environment of children ("KEY=VALUE"); nil = os.Environ() at New.
 	Env []string
+	// StateFile, when set, is a file where Serve records every running child (namespec, pid,
+	// process group, start time), rewritten atomically after spawns and exits, so that a
+	// supervisor that crashed (kill -9, OOM) leaves a list of what it had started. At the start
+	// of Serve, before any autostart, the children recorded there that still run (pid AND start
+	// time match, so a recycled pid is never touched) are ended: SIGTERM to their process group,
+	// SIGKILL after their program's StopWait (10 s for a name no longer configured); what is
+	// found is logged at WARN. A missing, empty or corrupt file is logged and ignored. When
+	// Serve returns the file lists no process. "" (the default) = no state file. Not in
+	// supervisord. Use it with the real Spawner only.
+	StateFile string
 }
 
 // SupervisorState is supervisord's getState code.
@@ -90,6 +100,7 @@ type Supervisor struct {
 	identifier  string
 	childLogDir string
 	hub         hub
+	state       *stateFile // nil without Options.StateFile
 
 	mu       sync.Mutex
 	groups   []*groupEntry // in the order added
@@ -122,6 +133,9 @@ func New(opts Options) *Supervisor {
 	}
 	if s.childLogDir == "" {
 		s.childLogDir = os.TempDir()
+	}
+	if opts.StateFile != "" {
+		s.state = newStateFile(opts.StateFile)
 	}
 	return s
 }
@@ -160,18 +174,41 @@ func (s *Supervisor) State() SupervisorState {
 // With the default Spawner, the process-wide reaper runs while any Serve does: it reaps every
 // child of this process with wait4(-1), so an exec.Cmd started elsewhere in the same process
 // loses its exit status (its Wait fails with ECHILD). A daemon owns its children; keep
-// exec.Cmd out of programs that embed a serving Supervisor.
+// exec.Cmd out of programs that embed a serving Supervisor. While it runs the process is a
+// child subreaper (PR_SET_CHILD_SUBREAPER): descendants of supervised programs orphaned by
+// their parent's death come to it. When the last Serve returns, the children of this process
+// that the engine did not start and that are outside this process's group (such orphans, which
+// left their program's group) get SIGTERM, then SIGKILL after a second, so nothing started
+// under a Supervisor outlives it; a child the embedding program started itself with its own
+// process group would be ended too.
+//
+// With Options.StateFile, Serve first ends what a crashed predecessor left running (see
+// StateFile), then serves.
 func (s *Supervisor) Serve(ctx context.Context) error {
 	s.mu.Lock()
 	if s.served {
 		s.mu.Unlock()
 		return errors.New("supervise: Serve was already called on this Supervisor")
 	}
-	s.served, s.serving = true, true
+	s.served = true
 	var release func()
 	if fs, ok := s.spawner.(*forkSpawner); ok {
 		release = fs.acquire()
 	}
+	s.mu.Unlock()
+	var stateDone chan struct{}
+	stopState := make(chan struct{})
+	if s.state != nil {
+		s.recoverState(s.state.path)
+		stateDone = make(chan struct{})
+		go func() {
+			defer close(stateDone)
+			s.state.run(s, stopState)
+		}()
+		s.record(nil, 0) // a file that lists nothing yet replaces the previous supervisor's
+	}
+	s.mu.Lock()
+	s.serving = true
 	var procs []*process
 	for _, g := range s.sortedGroups(false) {
 		for _, p := range g.procs {
@@ -184,6 +221,10 @@ func (s *Supervisor) Serve(ctx context.Context) error {
 	s.autostart(context.Background(), procs)
 	<-ctx.Done()
 	s.shutdown()
+	if stateDone != nil {
+		close(stopState)
+		<-stateDone
+	}
 	if release != nil {
 		release()
 	}
@@ -255,7 +296,7 @@ func (s *Supervisor) stopGroupAll(g *groupEntry) {
 }
 
 func gone(sn *snapshot) bool {
-	return sn.info.State.IsStopped() && (sn.info.Pid == 0 || sn.info.State == Unknown)
+	return sn.info.State.IsStopped() && (sn.info.Pid == 0 || sn.info.State == Unknown) && !sn.cleaning
 }
 
 // waitSnap waits until pred holds for the process's latest snapshot, or ctx ends.
@@ -426,8 +467,11 @@ func (s *Supervisor) Remove(ctx context.Context, group string) error {
 
 // Update applies a whole new set of groups as `supervisorctl update` does: removed groups are
 // stopped and removed, changed groups (any difference in name, priority or programs, AUTO log
-// paths compared as AUTO) are stopped, removed and added again, new groups are added (and
-// autostart). The names are returned like supervisord's reloadConfig; err collects every
+// paths compared as AUTO) are updated, new groups are added (and autostart). A changed group
+// whose Priority is the same is updated program by program (UpdateGroup: only the programs
+// whose spec changed are restarted, unchanged ones keep running), one whose Priority changed
+// is stopped, removed and added again. supervisord restarts every program of a changed group
+// (its issue #1154). The names are returned like supervisord's reloadConfig; err collects every
 // failure (go-multierror) and the work goes on past each one.
 func (s *Supervisor) Update(ctx context.Context, groups []Group) (added, changed, removed []string, err error) {
 	var errs *multierror.Error
@@ -467,6 +511,11 @@ func (s *Supervisor) Update(ctx context.Context, groups []Group) (added, changed
 		errs = multierror.Append(errs, s.stopAndRemove(ctx, name))
 	}
 	for _, name := range changed {
+		if active[name].Priority == want[name].Priority {
+			_, uerr := s.UpdateGroup(ctx, want[name])
+			errs = multierror.Append(errs, uerr)
+			continue
+		}
 		if rerr := s.stopAndRemove(ctx, name); rerr != nil {
 			errs = multierror.Append(errs, rerr)
 			continue
@@ -849,4 +898,154 @@ func (s *Supervisor) LastOutput(name string) (stdout, stderr []byte, err error) 
 	}
 	o := procs[0].out
 	return o.stdout.last(), o.stderr.last(), nil
+}
+
+// GroupChanges says what UpdateGroup did to the programs of one group (program names, in the
+// order of the new spec, then of the old one for Removed).
+type GroupChanges struct {
+	Added     []string // new programs, added (and autostarted while serving)
+	Changed   []string // programs whose spec changed: stopped, replaced and started again
+	Removed   []string // programs no longer in the group: stopped and removed
+	Unchanged []string // programs left alone: a running one keeps running, same pid
+}
+
+// UpdateGroup applies a new spec of the active group g.Name program by program: programs whose
+// spec changed (AUTO log paths compared as AUTO) are stopped (waiting), replaced and started
+// if AutoStart; new programs are added and autostarted; programs no longer listed are stopped
+// and removed; unchanged programs keep running untouched. The programs then take the order of
+// g.Programs. supervisord instead restarts the whole group when any program changed (its issue
+// #1154).
+//
+// A group whose Priority changed is replaced whole (stopped, removed, added again), as its
+// place in the start and stop order changes; every program is then Changed, Added or Removed.
+// Errors: g's Validate errors, ErrNotFound for a group that is not active, and every failure
+// of a stop or of a log file that cannot be created (go-multierror); the work goes on past each.
+func (s *Supervisor) UpdateGroup(ctx context.Context, g Group) (GroupChanges, error) {
+	var ch GroupChanges
+	if err := g.Validate(); err != nil {
+		return ch, err
+	}
+	cfg := g
+	cfg.Programs = make([]Program, len(g.Programs))
+	for i, p := range g.Programs {
+		cfg.Programs[i] = p.WithDefaults()
+	}
+	s.mu.Lock()
+	e := s.find(g.Name)
+	if e == nil {
+		s.mu.Unlock()
+		return ch, &ProcessError{Op: "update", Name: g.Name, Err: ErrNotFound}
+	}
+	old := map[string]*process{}
+	for _, p := range e.procs {
+		old[p.prog.Name] = p
+	}
+	samePriority := e.cfg.Priority == g.Priority
+	oldProcs := e.procs
+	s.mu.Unlock()
+
+	if !samePriority {
+		inNew := map[string]bool{}
+		for _, p := range cfg.Programs {
+			inNew[p.Name] = true
+			if old[p.Name] != nil {
+				ch.Changed = append(ch.Changed, p.Name)
+			} else {
+				ch.Added = append(ch.Added, p.Name)
+			}
+		}
+		for _, p := range oldProcs {
+			if !inNew[p.prog.Name] {
+				ch.Removed = append(ch.Removed, p.prog.Name)
+			}
+		}
+		if err := s.stopAndRemove(ctx, g.Name); err != nil {
+			return ch, err
+		}
+		return ch, s.Add(ctx, g)
+	}
+
+	keep := map[string]bool{}
+	for _, p := range cfg.Programs {
+		o := old[p.Name]
+		switch {
+		case o == nil:
+			ch.Added = append(ch.Added, p.Name)
+		case reflect.DeepEqual(*o.prog, p):
+			ch.Unchanged = append(ch.Unchanged, p.Name)
+			keep[p.Name] = true
+		default:
+			ch.Changed = append(ch.Changed, p.Name)
+		}
+	}
+	var retire []*process // processes to stop and retire
+	for _, p := range oldProcs {
+		if !keep[p.prog.Name] {
+			retire = append(retire, p)
+			found := false
+			for _, q := range cfg.Programs {
+				found = found || q.Name == p.prog.Name
+			}
+			if !found {
+				ch.Removed = append(ch.Removed, p.prog.Name)
+			}
+		}
+	}
+	var errs *multierror.Error
+	serving := s.isServing()
+	if serving {
+		for _, p := range sortProcs(retire, true) {
+			if _, err := p.call(ctx, procCmd{kind: cmdStop}); err != nil {
+				errs = multierror.Append(errs, result("stop", p, err).Err)
+			}
+		}
+		for _, p := range retire {
+			if err := waitSnap(ctx, p, gone); err != nil {
+				errs = multierror.Append(errs, result("stop", p, err).Err)
+			}
+		}
+		if errs != nil {
+			return ch, errs
+		}
+	}
+
+	s.mu.Lock()
+	if s.find(g.Name) != e {
+		s.mu.Unlock()
+		return ch, &ProcessError{Op: "update", Name: g.Name, Err: ErrNotFound}
+	}
+	var procs, fresh []*process
+	for i := range cfg.Programs {
+		prog := &cfg.Programs[i]
+		if keep[prog.Name] {
+			procs = append(procs, old[prog.Name])
+			continue
+		}
+		out, err := s.newOutput(g.Name, *prog)
+		if err != nil {
+			errs = multierror.Append(errs, err)
+			continue
+		}
+		p := newProcess(s, g.Name, prog, out)
+		procs = append(procs, p)
+		fresh = append(fresh, p)
+	}
+	e.cfg, e.procs = cfg, procs
+	serving = s.serving
+	if serving {
+		for _, p := range fresh {
+			s.startGoroutine(p)
+		}
+	}
+	s.mu.Unlock()
+	for _, p := range retire {
+		if serving {
+			p.call(context.Background(), procCmd{kind: cmdQuit})
+		}
+		p.out.close()
+	}
+	if serving {
+		errs = multierror.Append(errs, s.autostart(ctx, fresh))
+	}
+	return ch, errs.ErrorOrNil()
 }

@@ -1,0 +1,122 @@
+package supervise
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/supervisord-lite/supervisord-lite/internal/proctree"
+)
+
+// groupChild is a Child whose process group can still be listed and signalled after the
+// leader exited (the real fork spawner's children; fakes in tests).
+type groupChild interface {
+	Child
+	// groupMembers returns the live (not zombie) members of the child's process group.
+	groupMembers() ([]int, error)
+	// signalGroup sends sig to the child's process group.
+	signalGroup(sig syscall.Signal) error
+}
+
+var _ groupChild = (*forkChild)(nil)
+
+func (c *forkChild) groupMembers() ([]int, error) { return proctree.GroupMembers(c.pid) }
+
+func (c *forkChild) signalGroup(sig syscall.Signal) error {
+	return proctree.KillGroup(c.pid, sig)
+}
+
+// cleanupResult is what the cleanup of a process group reports to the process goroutine.
+type cleanupResult struct {
+	pgid   int
+	killed bool // SIGKILL was needed
+}
+
+// cleanupPoll bounds the wait between two looks at a group being cleaned up: the first look
+// comes after cleanupPollMin, then the interval doubles up to cleanupPollMax. There is no
+// notification when a process group becomes empty, and its members are not our children.
+const (
+	cleanupPollMin = 2 * time.Millisecond
+	cleanupPollMax = 50 * time.Millisecond
+)
+
+// afterExit runs when the main process exited: an exit that was not a requested stop ends the
+// rest of the group (CleanupGroup) or names what is left in it (WARN).
+func (p *process) afterExit(requested bool) {
+	st := &p.st
+	gc, ok := st.child.(groupChild)
+	if !ok || requested || st.pid <= 0 {
+		return
+	}
+	members, err := gc.groupMembers()
+	if err != nil {
+		p.log(slog.LevelWarn, "exited: %s: cannot list its process group %d: %v", p.prog.Name, st.pid, err)
+		return
+	}
+	if len(members) == 0 {
+		return
+	}
+	list := pidList(members)
+	if !p.prog.CleanupGroup {
+		p.log(slog.LevelWarn, "exited: %s left %d processes in its process group: %s", p.prog.Name, len(members), list)
+		return
+	}
+	p.log(slog.LevelWarn, "exited: %s left %d processes in its process group: %s; ending them with %s",
+		p.prog.Name, len(members), list, SignalName(p.prog.StopSignal))
+	ch := make(chan cleanupResult, 1) // the goroutine never blocks, even if the process quit
+	st.cleaned = ch
+	sv, pgid, sig, wait, name := p.sv, st.pid, p.prog.StopSignal, p.prog.StopWait, p.prog.Name
+	sv.wg.Add(1)
+	go func() {
+		defer sv.wg.Done()
+		ch <- cleanGroup(sv, gc, pgid, name, sig, wait)
+	}()
+}
+
+// cleanGroup sends sig to the group, then SIGKILL once wait has passed on the supervisor's
+// clock (again every wait, at least every second), until the group is empty.
+func cleanGroup(sv *Supervisor, gc groupChild, pgid int, name string, sig syscall.Signal, wait time.Duration) cleanupResult {
+	r := cleanupResult{pgid: pgid}
+	if err := gc.signalGroup(sig); err != nil {
+		sv.log(slog.LevelWarn, "cleanup: %s: %v", name, err)
+	}
+	deadline := sv.clock.Now().Add(wait)
+	poll := cleanupPollMin
+	for {
+		time.Sleep(poll)
+		poll = min(2*poll, cleanupPollMax)
+		members, err := gc.groupMembers()
+		if err == nil && len(members) == 0 {
+			return r
+		}
+		if now := sv.clock.Now(); !now.Before(deadline) {
+			sv.log(slog.LevelWarn, "cleanup: killing what is left of %s's process group %d with SIGKILL: %s",
+				name, pgid, pidList(members))
+			if err := gc.signalGroup(syscall.SIGKILL); err != nil {
+				sv.log(slog.LevelWarn, "cleanup: %s: %v", name, err)
+			}
+			r.killed = true
+			deadline = now.Add(max(wait, time.Second))
+		}
+	}
+}
+
+// cleanupDone runs in the process goroutine when the group is empty; the next transition may
+// then restart the process.
+func (p *process) cleanupDone(r cleanupResult) {
+	how := ""
+	if r.killed {
+		how = " (SIGKILL was needed)"
+	}
+	p.log(slog.LevelInfo, "cleaned up: %s's process group %d is empty%s", p.prog.Name, r.pgid, how)
+}
+
+func pidList(pids []int) string {
+	s := make([]string, len(pids))
+	for i, pid := range pids {
+		s[i] = fmt.Sprint(pid)
+	}
+	return strings.Join(s, ", ")
+}

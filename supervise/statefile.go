@@ -1,0 +1,257 @@
+package supervise
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/supervisord-lite/supervisord-lite/internal/proctree"
+)
+
+// StateRecord is one running child as recorded in Options.StateFile.
+type StateRecord struct {
+	// Name is the process's namespec ("group:name", or "name" when both are equal).
+	Name string `json:"name"`
+	// Pid is the process id; Pgid its process group (the pid itself for our children).
+	Pid  int `json:"pid"`
+	Pgid int `json:"pgid"`
+	// StartTime is the process's start time in milliseconds since the epoch, as read from
+	// /proc: with Pid it names the process, so a recycled pid is never mistaken for it.
+	StartTime int64 `json:"start_ms"`
+}
+
+// stateFileDoc is the file's content.
+type stateFileDoc struct {
+	Version    int           `json:"version"`
+	Supervisor int           `json:"supervisor_pid"`
+	Processes  []StateRecord `json:"processes"`
+}
+
+// stateFile records the running children in Options.StateFile. Spawns and exits mark it
+// dirty; one writer goroutine (started by Serve) rewrites the file, so a burst of spawns costs
+// one write, not one per spawn.
+type stateFile struct {
+	path string
+	kick chan struct{}
+
+	mu    sync.Mutex
+	pids  map[*process]int
+	start map[int]int64 // start time by pid, read once per child
+}
+
+func newStateFile(path string) *stateFile {
+	return &stateFile{path: path, kick: make(chan struct{}, 1), pids: map[*process]int{}, start: map[int]int64{}}
+}
+
+// record notes that p now runs as pid (0 = no longer runs); no-op without a state file.
+func (s *Supervisor) record(p *process, pid int) {
+	sf := s.state
+	if sf == nil {
+		return
+	}
+	sf.mu.Lock()
+	if pid > 0 {
+		sf.pids[p] = pid
+	} else {
+		delete(sf.pids, p)
+	}
+	sf.mu.Unlock()
+	select {
+	case sf.kick <- struct{}{}:
+	default:
+	}
+}
+
+// run rewrites the file whenever it is kicked, and once more when stop is closed.
+func (sf *stateFile) run(sv *Supervisor, stop <-chan struct{}) {
+	for {
+		select {
+		case <-sf.kick:
+		case <-stop:
+			sf.write(sv)
+			return
+		}
+		sf.write(sv)
+	}
+}
+
+// write replaces the file atomically (a temporary file renamed over it).
+func (sf *stateFile) write(sv *Supervisor) {
+	sf.mu.Lock()
+	doc := stateFileDoc{Version: 1, Supervisor: os.Getpid(), Processes: []StateRecord{}}
+	live := map[int]bool{}
+	for p, pid := range sf.pids {
+		live[pid] = true
+		st, ok := sf.start[pid]
+		if !ok {
+			id, err := proctree.Identify(pid)
+			if err != nil {
+				continue // gone already: its exit is on its way
+			}
+			st = id.CreateTime
+			sf.start[pid] = st
+		}
+		doc.Processes = append(doc.Processes, StateRecord{Name: namespec(p), Pid: pid, Pgid: pid, StartTime: st})
+	}
+	for pid := range sf.start {
+		if !live[pid] {
+			delete(sf.start, pid)
+		}
+	}
+	sf.mu.Unlock()
+	sort.Slice(doc.Processes, func(i, j int) bool { return doc.Processes[i].Name < doc.Processes[j].Name })
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err == nil {
+		err = writeAtomic(sf.path, append(b, '\n'))
+	}
+	if err != nil {
+		sv.log(slog.LevelError, "state file %s: %v", sf.path, err)
+	}
+}
+
+func writeAtomic(path string, b []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(b)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}
+
+// ReadStateFile reads a state file written by a Supervisor with Options.StateFile. A missing
+// file gives no records and no error; a file that cannot be parsed gives an error naming it.
+func ReadStateFile(path string) ([]StateRecord, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("state file %s: %w", path, err)
+	}
+	if len(b) == 0 {
+		return nil, nil
+	}
+	var doc stateFileDoc
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("state file %s: %w", path, err)
+	}
+	if doc.Version != 1 {
+		return nil, fmt.Errorf("state file %s: unknown version %d", path, doc.Version)
+	}
+	for i, r := range doc.Processes {
+		if r.Pid <= 1 || r.Pgid < 0 || r.StartTime <= 0 {
+			return nil, fmt.Errorf("state file %s: record %d (%q): bad pid %d, pgid %d or start time %d",
+				path, i, r.Name, r.Pid, r.Pgid, r.StartTime)
+		}
+	}
+	return doc.Processes, nil
+}
+
+// recoverWait is how long a process left by a previous supervisor gets after SIGTERM when
+// no program of that name is configured now.
+const recoverWait = 10 * time.Second
+
+// recoverState ends the processes a previous supervisor recorded in the state file and that
+// still run (pid and start time both match): SIGTERM to the group (to the pid alone if it
+// left its group), SIGKILL after the program's StopWait (10 s for a name not configured now).
+// Problems are logged, never fatal.
+func (s *Supervisor) recoverState(path string) {
+	recs, err := ReadStateFile(path)
+	if err != nil {
+		s.log(slog.LevelWarn, "%v; ignored", err)
+		return
+	}
+	waits := map[string]time.Duration{}
+	s.mu.Lock()
+	for _, g := range s.groups {
+		for _, p := range g.procs {
+			waits[namespec(p)] = p.prog.StopWait
+		}
+	}
+	s.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, r := range recs {
+		id := proctree.ID{Pid: r.Pid, CreateTime: r.StartTime}
+		if !id.Alive() {
+			s.log(slog.LevelDebug, "state file: %s (pid %d) is no longer running", r.Name, r.Pid)
+			continue
+		}
+		wait, ok := waits[r.Name]
+		if !ok {
+			wait = recoverWait
+		}
+		wg.Add(1)
+		go func(r StateRecord, id proctree.ID, wait time.Duration) {
+			defer wg.Done()
+			s.endLeftover(r, id, wait)
+		}(r, id, wait)
+	}
+	wg.Wait()
+}
+
+// endLeftover ends one recorded process that outlived its supervisor, and its group.
+func (s *Supervisor) endLeftover(r StateRecord, id proctree.ID, wait time.Duration) {
+	group := r.Pgid > 1
+	if g, err := syscall.Getpgid(r.Pid); err != nil || g != r.Pgid {
+		group = false
+	}
+	signal := func(sig syscall.Signal) {
+		if group {
+			proctree.KillGroup(r.Pgid, sig)
+		} else {
+			syscall.Kill(r.Pid, sig)
+		}
+	}
+	running := func() bool {
+		if id.Alive() {
+			return true
+		}
+		if !group {
+			return false
+		}
+		m, err := proctree.GroupMembers(r.Pgid)
+		return err == nil && len(m) > 0
+	}
+	what := fmt.Sprintf("pid %d", r.Pid)
+	if group {
+		if m, err := proctree.GroupMembers(r.Pgid); err == nil {
+			what = fmt.Sprintf("process group %d: %s", r.Pgid, pidList(m))
+		}
+	}
+	s.log(slog.LevelWarn, "found %s (%s) left running by a previous supervisor; ending it with SIGTERM", r.Name, what)
+	signal(syscall.SIGTERM)
+	deadline := s.clock.Now().Add(wait)
+	poll := cleanupPollMin
+	killed := false
+	for running() {
+		if now := s.clock.Now(); !now.Before(deadline) {
+			s.log(slog.LevelWarn, "killing %s (pid %d) left by a previous supervisor with SIGKILL", r.Name, r.Pid)
+			signal(syscall.SIGKILL)
+			killed = true
+			deadline = now.Add(time.Second)
+		}
+		time.Sleep(poll)
+		poll = min(2*poll, cleanupPollMax)
+	}
+	how := ""
+	if killed {
+		how = " (SIGKILL was needed)"
+	}
+	s.log(slog.LevelWarn, "ended %s (pid %d) left by a previous supervisor%s", r.Name, r.Pid, how)
+}
