@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -254,17 +255,32 @@ func psLine(label, state string, row psRow) string {
 	if v, err := p.CPUPercent(); err == nil {
 		cpu = fmt.Sprintf("%.1f", v)
 	}
-	cmd, err := p.Cmdline()
-	if err != nil || cmd == "" {
-		cmd, _ = p.Name()
-	}
-	if len(cmd) > 120 {
-		cmd = cmd[:117] + "..."
-	}
+	cmd := psCommand(p)
 	return fmt.Sprintf("%-24s %-9s %7d %7d %9s %6s  %s%s", label, state, p.Pid, ppid, rss, cpu, strings.Repeat("  ", row.depth), cmd)
 }
 
 // loadConfigEnv reads the config for explain with environ as the %(ENV_X)s names.
 func loadConfigEnv(path string, environ []string) (*conf.Config, error) {
 	return conf.Load(path, conf.Options{Environ: environ})
+}
+
+// psCommand is the process's command line for ps: the interpreter and the script as base
+// names (python gunicorn --bind ...), cut at 160 characters; `ctl explain` has the full argv.
+func psCommand(p *process.Process) string {
+	argv, err := p.CmdlineSlice()
+	if err != nil || len(argv) == 0 {
+		name, _ := p.Name()
+		return "[" + name + "]"
+	}
+	short := append([]string(nil), argv...)
+	for i := 0; i < len(short) && i < 2; i++ {
+		if filepath.IsAbs(short[i]) {
+			short[i] = filepath.Base(short[i])
+		}
+	}
+	cmd := strings.Join(short, " ")
+	if len(cmd) > 160 {
+		cmd = cmd[:157] + "..."
+	}
+	return cmd
 }
