@@ -68,8 +68,15 @@ func Descendants(pid int) ([]int, error) {
 
 // GroupMembers returns the live pids whose process group is pgid, sorted. Zombies (exited,
 // not yet reaped) are not members. It costs one getpgid(2) per process and one /proc read per
-// member, so it is cheap enough to call on every exit of a supervised process.
+// member, and a single kill(-pgid, 0) when the group is empty (the common case after a
+// supervised process exited), so it is cheap enough to call on every exit.
 func GroupMembers(pgid int) ([]int, error) {
+	if pgid <= 0 {
+		return nil, fmt.Errorf("proctree: bad process group %d", pgid)
+	}
+	if err := syscall.Kill(-pgid, 0); err == syscall.ESRCH {
+		return nil, nil // no process at all in the group: one syscall instead of a scan
+	}
 	pids, err := listPids()
 	if err != nil {
 		return nil, err

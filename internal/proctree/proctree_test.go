@@ -108,3 +108,22 @@ func TestAdoptedAndZombies(t *testing.T) {
 	assert.NotContains(t, got, pid)
 	_ = cmd.Wait()
 }
+
+// The cost of one look at a process group (done on every unexpected exit of a supervised
+// process), with whatever runs on this machine.
+func BenchmarkGroupMembers(b *testing.B) {
+	pgid := syscall.Getpgrp()
+	for i := 0; i < b.N; i++ {
+		if _, err := GroupMembers(pgid); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkGroupMembersEmpty(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		if m, err := GroupMembers(1 << 22); err != nil || len(m) != 0 {
+			b.Fatal(m, err)
+		}
+	}
+}
