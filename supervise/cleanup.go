@@ -79,10 +79,10 @@ func (p *process) afterExit(requested bool) {
 // clock (again every wait, at least every second), until the group is empty.
 func cleanGroup(sv *Supervisor, gc groupChild, pgid int, name string, sig syscall.Signal, wait time.Duration) cleanupResult {
 	r := cleanupResult{pgid: pgid}
+	deadline := sv.clock.Now().Add(wait)
 	if err := gc.signalGroup(sig); err != nil {
 		sv.log(slog.LevelWarn, "cleanup: %s: %v", name, err)
 	}
-	deadline := sv.clock.Now().Add(wait)
 	poll := cleanupPollMin
 	for {
 		time.Sleep(poll)

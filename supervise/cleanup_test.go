@@ -300,3 +300,39 @@ func TestCleanupGroupOnlyForUnrequestedExits(t *testing.T) {
 		assert.NotContains(t, l, "process group")
 	}
 }
+
+// A manual start during a cleanup waits for the group to be empty before it spawns.
+func TestCleanupGroupManualStartWaits(t *testing.T) {
+	h, gs := newGroupHarness(t, func(n int, c *fakeGroupChild) {
+		c.setMembers(c.pid, 4000)
+		c.onGroup = func(c *fakeGroupChild, sig syscall.Signal) {
+			if sig == syscall.SIGKILL {
+				c.setMembers()
+			}
+		}
+	})
+	p := quiet("w")
+	p.CleanupGroup = true
+	p.AutoRestart = RestartNever
+	p.StopWait = 3 * time.Second
+	h.add(p)
+	h.expect(Starting)
+	h.clock.Advance(2 * time.Second)
+	h.expect(Running)
+	k := gs.kid(1)
+	k.setMembers(4000)
+	exitAt := h.clock.Now()
+	k.exit(Exit(1))
+	h.expect(Exited)
+	started := make(chan error, 1)
+	go func() {
+		_, err := h.sv.Start(bg, "w", false)
+		started <- err
+	}()
+	waitFor(t, func() bool { return len(k.groupSigs()) == 1 })
+	assert.Equal(t, 1, h.sp.count())
+	h.clock.Advance(3 * time.Second)
+	require.NoError(t, <-started)
+	require.Equal(t, 2, h.sp.count())
+	assert.Equal(t, exitAt.Add(3*time.Second), h.sp.times()[1], "spawned once the group was empty")
+}

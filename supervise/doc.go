@@ -50,4 +50,14 @@
 //     flight, so "spawned:" lines of neighbouring programs may interleave.
 //   - WriteStdin writes straight into the child's stdin pipe and blocks while the pipe is full
 //     (supervisord buffers in memory).
+//   - After an exit of a main process that was not a stop, members left in its process group
+//     are logged at WARN with their pids; with Program.CleanupGroup they are ended (stop
+//     signal, SIGKILL after StopWait) before the process is restarted, so the workers of a
+//     killed gunicorn master cannot keep its port. When the last Serve returns, orphans it
+//     adopted as subreaper are ended too.
+//   - Options.StateFile records the running children (pid, group, start time) so that a
+//     Supervisor started after a crashed one ends what that one left running, before autostart.
+//   - Program.FatalRetry gives a FATAL program a fresh round of start attempts after a delay.
+//   - Update and UpdateGroup restart only the programs of a group whose spec changed
+//     (supervisord restarts the whole group).
 package supervise

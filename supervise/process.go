@@ -161,6 +161,13 @@ func (p *process) handle(c procCmd) procReply {
 		if st.shutting {
 			return procReply{err: ErrShutdown}
 		}
+		if st.cleaned != nil {
+			// A manual start while the group of the last process is being ended waits for
+			// the end (bounded by StopWait and SIGKILL), so the new one finds its port free.
+			r := <-st.cleaned
+			st.cleaned = nil
+			p.cleanupDone(r)
+		}
 		p.spawn()
 		if st.spawnerr != "" {
 			return procReply{err: ErrSpawn}.detail(st.spawnerr)
