@@ -3,6 +3,7 @@ package supervise_test
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/supervisord-lite/supervisord-lite/supervise"
 )
@@ -39,4 +40,13 @@ func Example() {
 	// STARTING -> RUNNING
 	// RUNNING -> EXITED
 	// <nil>
+}
+
+// A FATAL program with Program.FatalRetry shows when its next round of attempts comes.
+func ExampleProcessInfo_Description_fatalRetry() {
+	now := time.Date(2026, 11, 25, 23, 0, 0, 0, time.UTC)
+	info := supervise.ProcessInfo{Name: "web", Group: "web", State: supervise.Fatal, Now: now,
+		SpawnErr: "Exited too quickly (process log may have details)", RetryAt: now.Add(299500 * time.Millisecond)}
+	fmt.Println(info.Description())
+	// Output: Exited too quickly (process log may have details); retry in 4m59s
 }

@@ -56,6 +56,9 @@ func (s *Supervisor) record(p *process, pid int) {
 	if sf == nil {
 		return
 	}
+	if _, real := p.st.child.(*forkChild); !real && pid > 0 {
+		return // only real children: a fake's pid names some other process
+	}
 	sf.mu.Lock()
 	if pid > 0 {
 		sf.pids[p] = pid

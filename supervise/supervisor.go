@@ -41,7 +41,7 @@ type Options struct {
 	// SIGKILL after their program's StopWait (10 s for a name no longer configured); what is
 	// found is logged at WARN. A missing, empty or corrupt file is logged and ignored. When
 	// Serve returns the file lists no process. "" (the default) = no state file. Not in
-	// supervisord. Use it with the real Spawner only.
+	// supervisord. Only children of the real Spawner are recorded.
 	StateFile string
 }
 
@@ -205,7 +205,7 @@ func (s *Supervisor) Serve(ctx context.Context) error {
 			defer close(stateDone)
 			s.state.run(s, stopState)
 		}()
-		s.record(nil, 0) // a file that lists nothing yet replaces the previous supervisor's
+		s.state.kick <- struct{}{} // a file that lists nothing yet replaces the previous supervisor's
 	}
 	s.mu.Lock()
 	s.serving = true
