@@ -200,10 +200,12 @@ type ID struct {
 
 // Identify returns the ID of the live process pid.
 func Identify(pid int) (ID, error) {
-	p, err := process.NewProcess(int32(pid))
-	if err != nil {
-		return ID{}, fmt.Errorf("proctree: pid %d: %w", pid, err)
+	if pid <= 0 {
+		return ID{}, fmt.Errorf("proctree: bad pid %d", pid)
 	}
+	// Not process.NewProcess: its existence check costs as much again, and reading the start
+	// time fails for a missing process anyway.
+	p := &process.Process{Pid: int32(pid)}
 	ct, err := p.CreateTime()
 	if err != nil {
 		return ID{}, fmt.Errorf("proctree: pid %d start time: %w", pid, err)
