@@ -12,7 +12,12 @@ import (
 
 // benchSupervisor serves a real Supervisor until the benchmark ends.
 func benchSupervisor(b *testing.B) (*Supervisor, <-chan Event, func()) {
-	sv := New(Options{ChildLogDir: b.TempDir()})
+	return benchSupervisorOpts(b, Options{})
+}
+
+func benchSupervisorOpts(b *testing.B, opts Options) (*Supervisor, <-chan Event, func()) {
+	opts.ChildLogDir = b.TempDir()
+	sv := New(opts)
 	events, cancelSub := sv.Subscribe(1 << 16)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -76,10 +81,19 @@ func manySleepers(n int) Group {
 
 // BenchmarkStart500 measures adding 500 programs (startsecs=0) until all are RUNNING
 // (supervisord: 3.2 s).
-func BenchmarkStart500(b *testing.B) {
+func BenchmarkStart500(b *testing.B) { benchStart500(b, false) }
+
+// BenchmarkStart500StateFile is BenchmarkStart500 with Options.StateFile recording them all.
+func BenchmarkStart500StateFile(b *testing.B) { benchStart500(b, true) }
+
+func benchStart500(b *testing.B, state bool) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		sv, events, stop := benchSupervisor(b)
+		var opts Options
+		if state {
+			opts.StateFile = b.TempDir() + "/state"
+		}
+		sv, events, stop := benchSupervisorOpts(b, opts)
 		b.StartTimer()
 		if err := sv.Add(context.Background(), manySleepers(500)); err != nil {
 			b.Fatal(err)

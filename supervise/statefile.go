@@ -72,11 +72,27 @@ func (s *Supervisor) record(p *process, pid int) {
 	}
 }
 
-// run rewrites the file whenever it is kicked, and once more when stop is closed.
+// stateBatch is how long the writer lets further spawns and exits accumulate after the first
+// one before it rewrites the file: a burst (500 programs starting) costs a few writes, and the
+// file lags the truth by at most about this long.
+const stateBatch = 20 * time.Millisecond
+
+// run rewrites the file whenever it is kicked (batching what comes within stateBatch), and
+// once more when stop is closed.
 func (sf *stateFile) run(sv *Supervisor, stop <-chan struct{}) {
+	batch := time.NewTimer(stateBatch)
+	batch.Stop()
+	defer batch.Stop()
 	for {
 		select {
 		case <-sf.kick:
+			batch.Reset(stateBatch)
+			select {
+			case <-batch.C:
+			case <-stop:
+				sf.write(sv)
+				return
+			}
 		case <-stop:
 			sf.write(sv)
 			return
