@@ -91,13 +91,28 @@ type logFile interface {
 // Writes.
 func (w *Writer) Write(p []byte) (int, error) {
 	w.mu.Lock()
-	err := w.write(p)
+	err := w.write(p, nil)
 	report := w.episode(err)
 	w.mu.Unlock()
 	if report != nil && w.OnError != nil {
 		w.OnError(report)
 	}
 	return len(p), nil
+}
+
+// Write2 is Write of the concatenation of p and q, without copying them into one buffer: the
+// two reach a regular file as one writev(2), so they are one Write for rotation, for readers
+// and for the undo of a failed write. It is what a caller holding an unfinished line (p) and
+// the chunk that completes it (q) needs. It returns len(p)+len(q), nil, as Write does.
+func (w *Writer) Write2(p, q []byte) (int, error) {
+	w.mu.Lock()
+	err := w.write(p, q)
+	report := w.episode(err)
+	w.mu.Unlock()
+	if report != nil && w.OnError != nil {
+		w.OnError(report)
+	}
+	return len(p) + len(q), nil
 }
 
 // episode records the outcome of a Write and returns the error to report, if this one starts an
@@ -114,9 +129,11 @@ func (w *Writer) episode(err error) error {
 	return err
 }
 
-func (w *Writer) write(p []byte) error {
+// write appends p then q (nil for a plain Write) as one write.
+func (w *Writer) write(p, q []byte) error {
+	total := len(p) + len(q)
 	if err := w.ensureOpen(); err != nil {
-		w.dropped += int64(len(p))
+		w.dropped += int64(total)
 		return err
 	}
 	var errs error
@@ -130,12 +147,12 @@ func (w *Writer) write(p []byte) error {
 		}
 		if w.f == nil {
 			if err := w.ensureOpen(); err != nil {
-				w.dropped += int64(len(p))
+				w.dropped += int64(total)
 				return appendErr(errs, err)
 			}
 		}
 	}
-	n, err := w.f.Write(p)
+	n, err := w.writeFile(p, q)
 	if err != nil {
 		if n > 0 {
 			// Undo the partial write so that the file holds whole Writes only. With O_APPEND the
@@ -145,7 +162,7 @@ func (w *Writer) write(p []byte) error {
 			}
 		}
 		w.size += int64(n)
-		w.dropped += int64(len(p) - n)
+		w.dropped += int64(total - n)
 		if !isNoSpace(err) {
 			// EIO, a stale or bad descriptor...: open the file afresh at the next Write.
 			_ = w.f.Close()
@@ -165,6 +182,22 @@ func (w *Writer) write(p []byte) error {
 		}
 	}
 	return errs
+}
+
+// writeFile writes p then q to the open file as one write(2) or writev(2), and returns how many
+// bytes reached it.
+func (w *Writer) writeFile(p, q []byte) (int, error) {
+	if len(q) == 0 {
+		return w.f.Write(p)
+	}
+	if len(p) == 0 {
+		return w.f.Write(q)
+	}
+	if f, ok := w.f.(*os.File); ok && w.regular && haveWritev {
+		return writev(f, p, q)
+	}
+	// Not a regular *os.File (a pipe, a test's file): one Write of a joined copy.
+	return w.f.Write(append(append(make([]byte, 0, len(p)+len(q)), p...), q...))
 }
 
 // isNoSpace reports whether err means the disk (or quota) is full; the descriptor stays usable.
