@@ -2,6 +2,7 @@ package supervise
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -47,10 +48,16 @@ type capture struct {
 // written as it is.
 const maxPartial = 64 << 10
 
+// keepPartial is the capacity of the held-line buffer kept between lines; a buffer grown
+// beyond it for a long line is dropped once that line is written, so an idle stream holds at
+// most this much.
+const keepPartial = 4 << 10
+
 // Write takes one chunk read from the child. The log file gets whole lines only, each batch
 // as one write, so a rotation never splits a line between two files: the unfinished end of a
 // chunk is held until its newline arrives, the stream ends, or it reaches maxPartial. Events
-// and the tail get the bytes at once.
+// and the tail get the bytes at once. Write copies only the unfinished end of p and allocates
+// nothing per chunk (unless events are on).
 func (c *capture) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	if c.file != nil {
@@ -71,7 +78,9 @@ func (c *capture) Write(p []byte) (int, error) {
 		c.n += int64(k)
 	}
 	c.mu.Unlock()
-	c.sv.log(slog.LevelDebug, "'%s' %s output:\n%s", c.name, c.channel, p)
+	if c.debug() {
+		c.sv.log(slog.LevelDebug, "'%s' %s output:\n%s", c.name, c.channel, p)
+	}
 	if c.events {
 		c.sv.hub.publish(Event{Kind: EventLog, Time: c.sv.clock.Now(), Group: c.group, Name: c.name,
 			Channel: c.channel, Data: append([]byte(nil), p...)})
@@ -79,25 +88,51 @@ func (c *capture) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// writeLines is called with c.mu held. The logrotate.Writer never fails (disk errors are
-// counted and reported through OnError) and never blocks on a full disk.
+// debug reports whether the supervisor logs at DEBG, checked before formatting so that a
+// chunk costs no allocation when it does not.
+func (c *capture) debug() bool {
+	l := c.sv.logger
+	return l != nil && l.Handler().Enabled(context.Background(), slog.LevelDebug)
+}
+
+// writeLines is called with c.mu held. It finds the last newline of p only (no per-line
+// scanning) and makes one write per chunk: the held unfinished line and the lines that
+// complete it go out together as one writev(2) (logrotate's Write2), so p is never copied.
+// The logrotate.Writer never fails (disk errors are counted and reported through OnError) and
+// never blocks on a full disk.
 func (c *capture) writeLines(p []byte) {
 	i := bytes.LastIndexByte(p, '\n')
-	if i < 0 {
-		c.partial = append(c.partial, p...)
-		if len(c.partial) >= maxPartial {
-			c.flushLocked()
+	if i < 0 || len(p)-(i+1) >= maxPartial {
+		// No newline, or an unfinished end that is already too long to hold: everything goes
+		// out once the held line reaches maxPartial.
+		if len(c.partial)+len(p) >= maxPartial {
+			c.file.Write2(c.partial, p)
+			c.resetPartial()
+		} else {
+			c.partial = append(c.partial, p...)
 		}
 		return
 	}
 	if len(c.partial) > 0 {
-		c.partial = append(c.partial, p[:i+1]...)
-		c.flushLocked()
+		c.file.Write2(c.partial, p[:i+1])
+		c.resetPartial()
 	} else {
 		c.file.Write(p[:i+1])
 	}
 	if rest := p[i+1:]; len(rest) > 0 {
+		if c.partial == nil {
+			c.partial = make([]byte, 0, keepPartial)
+		}
 		c.partial = append(c.partial, rest...)
+	}
+}
+
+// resetPartial empties the held line, dropping a buffer that grew for a long line.
+func (c *capture) resetPartial() {
+	if cap(c.partial) > keepPartial {
+		c.partial = nil
+	} else {
+		c.partial = c.partial[:0]
 	}
 }
 
@@ -105,11 +140,7 @@ func (c *capture) flushLocked() {
 	if len(c.partial) > 0 && c.file != nil {
 		c.file.Write(c.partial)
 	}
-	if cap(c.partial) > 4096 {
-		c.partial = nil // do not keep a large buffer for an idle stream
-	} else {
-		c.partial = c.partial[:0]
-	}
+	c.resetPartial()
 }
 
 // endOfStream writes a held unfinished line: the child closed the stream or exited.
