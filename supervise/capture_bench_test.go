@@ -6,9 +6,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
 )
 
 func cpuSelf() time.Duration {
@@ -129,4 +132,79 @@ func BenchmarkCapture1GiB(b *testing.B) {
 // BenchmarkCaptureMillionLines: one million 100-byte lines.
 func BenchmarkCaptureMillionLines(b *testing.B) {
 	benchThroughput(b, "lines", 1_000_000, 100_000_000)
+}
+
+// supervisordRun runs the helper under the real supervisord 4.2.5 logging to a rotating file
+// (the same 50 MB, 2 backups) and returns the wall time from "spawned" to "exited" in its log
+// and supervisord's CPU over that span (from /proc/<pid>/stat, clock ticks of 10 ms).
+func supervisordRun(b *testing.B, bin, helper string, arg int) (wall, cpu time.Duration) {
+	dir := b.TempDir()
+	exe, _ := os.Executable()
+	conf := filepath.Join(dir, "supervisord.conf")
+	mainLog := filepath.Join(dir, "supervisord.log")
+	text := "[supervisord]\nnodaemon=true\nlogfile=" + mainLog + "\npidfile=" + filepath.Join(dir, "sd.pid") +
+		"\nchildlogdir=" + dir + "\n\n[program:w]\ncommand=" + exe + " " + strconv.Itoa(arg) +
+		"\nenvironment=" + helperEnv + "=" + helper + "\nstartsecs=0\nautorestart=false\n" +
+		"stdout_logfile=" + filepath.Join(dir, "w.log") + "\nstdout_logfile_maxbytes=50MB\nstdout_logfile_backups=2\n" +
+		"stderr_logfile=NONE\n"
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	sd := exec.Command(bin, "-n", "-c", conf)
+	if err := sd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { sd.Process.Signal(syscall.SIGTERM); sd.Wait() }()
+	ticks := func() time.Duration {
+		st, err := os.ReadFile("/proc/" + strconv.Itoa(sd.Process.Pid) + "/stat")
+		if err != nil {
+			b.Fatal(err)
+		}
+		f := strings.Fields(string(st[strings.LastIndexByte(string(st), ')')+2:]))
+		u, _ := strconv.Atoi(f[11]) // utime, field 14
+		s, _ := strconv.Atoi(f[12]) // stime, field 15
+		return time.Duration(u+s) * 10 * time.Millisecond
+	}
+	var cpu0 time.Duration
+	var t0 time.Time
+	deadline := time.Now().Add(5 * time.Minute)
+	for time.Now().Before(deadline) {
+		log, _ := os.ReadFile(mainLog)
+		if t0.IsZero() && strings.Contains(string(log), "spawned: 'w'") {
+			cpu0, t0 = ticks(), time.Now()
+		}
+		if strings.Contains(string(log), "exited: w") {
+			if t0.IsZero() {
+				b.Fatal("supervisord: exit seen before spawn")
+			}
+			return time.Since(t0), ticks() - cpu0
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	b.Fatal("supervisord: the helper did not exit within 5 minutes")
+	return 0, 0
+}
+
+func benchSupervisord(b *testing.B, helper string, arg int, bytes int64) {
+	bin := testenv.LookPath(b, "supervisord", "supervisor")
+	var wall, cpu time.Duration
+	for i := 0; i < b.N; i++ {
+		w, c := supervisordRun(b, bin, helper, arg)
+		wall, cpu = wall+w, cpu+c
+	}
+	gib := float64(bytes*int64(b.N)) / (1 << 30)
+	b.ReportMetric(float64(bytes*int64(b.N))/wall.Seconds()/1e6, "MB/s")
+	b.ReportMetric(cpu.Seconds()/gib, "cpu-s/GiB")
+}
+
+// BenchmarkSupervisordCapture1GiB is BenchmarkCapture1GiB's workload under the real
+// supervisord, for the same-machine comparison.
+func BenchmarkSupervisordCapture1GiB(b *testing.B) {
+	benchSupervisord(b, "blast", 1<<30, 1<<30)
+}
+
+// BenchmarkSupervisordCaptureMillionLines is BenchmarkCaptureMillionLines's workload under the
+// real supervisord.
+func BenchmarkSupervisordCaptureMillionLines(b *testing.B) {
+	benchSupervisord(b, "lines", 1_000_000, 100_000_000)
 }
