@@ -370,6 +370,8 @@ func TestCtlDifferential(t *testing.T) {
 		ro("start"), ro("stop"), ro("restart"), ro("signal", "HUP"), ro("clear"),
 		ro("avail"), ro("avail", "x"), ro("help"), ro("help", "tail"), ro("help", "nosuch"), ro("nosuch"),
 		ro("shutdown", "now"), ro("reread"),
+		ro("fg"), ro("fg", "nosuch"), ro("fg", "quick"), ro("fg", "a", "b"),
+		ro("open", "ftp://x"), ro("open", "http://127.0.0.1:1"), ro("exit"), ro("EOF"),
 		ro("tail", "sleeper"), ro("tail", "quick"), ro("tail", "-100", "quick", "stderr"),
 		ro("tail", "-3", "quick", "stdout"), ro("tail", "quick", "bogus"), ro("tail", "-x", "quick"),
 		ro("tail"), ro("tail", "nolog"), ro("tail", "nosuch"), ro("tail", "failer", "stderr"),
