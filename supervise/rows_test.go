@@ -477,6 +477,10 @@ func TestSlowSubscriberIsToldWhatItLost(t *testing.T) {
 	h.expect(Starting, Backoff)
 	h.clock.Advance(time.Second)
 	h.expect(Starting, Backoff)
+	// A round trip through the process goroutine: its earlier events are published to every
+	// subscriber (h.events may have been served before slow).
+	_, err := h.sv.Signal(bg, "busy", syscall.SIGUSR1)
+	require.ErrorIs(t, err, ErrNotRunning)
 	first := <-slow
 	assert.Equal(t, EventGroupAdded, first.Kind)
 	assert.Equal(t, 0, first.Dropped)
