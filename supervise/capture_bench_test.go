@@ -11,7 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
+	"github.com/supervisord-lite/supervisord-lite/logrotate"
 )
 
 func cpuSelf() time.Duration {
@@ -207,4 +211,71 @@ func BenchmarkSupervisordCapture1GiB(b *testing.B) {
 // real supervisord.
 func BenchmarkSupervisordCaptureMillionLines(b *testing.B) {
 	benchSupervisord(b, "lines", 1_000_000, 100_000_000)
+}
+
+// TestCaptureWritesWholeLines feeds chunks to a capture whose log file rotates after every
+// write (MaxBytes 1), so each backup holds exactly one write, and checks the writes: whole
+// lines only, the held unfinished line going out with the chunk that completes it, at
+// maxPartial, or at the end of the stream.
+func TestCaptureWritesWholeLines(t *testing.T) {
+	x40k, x70k := strings.Repeat("x", 40<<10), strings.Repeat("x", 70<<10)
+	tests := []struct {
+		name   string
+		chunks []string
+		writes []string
+	}{
+		{"whole lines", []string{"abc\n", "de\nf\n"}, []string{"abc\n", "de\nf\n"}},
+		{"split lines", []string{"a\nb", "c\nd"}, []string{"a\n", "bc\n", "d"}},
+		{"held across chunks", []string{"ab", "c", "d\ne\nf"}, []string{"abcd\ne\n", "f"}},
+		{"no newline until maxPartial", []string{x40k, x40k, "\n"}, []string{x40k + x40k, "\n"}},
+		{"long unfinished end", []string{"a\n" + x70k, "\n"}, []string{"a\n" + x70k, "\n"}},
+		{"held line then long end", []string{"ab", "c\n" + x70k}, []string{"abc\n" + x70k}},
+		{"empty chunk", []string{"a", "", "b\n"}, []string{"ab\n"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			sv := New(Options{ChildLogDir: dir})
+			c := &capture{sv: sv, name: "w", channel: "stdout",
+				file: &logrotate.Writer{Filename: filepath.Join(dir, "w.log"), MaxBytes: 1, Backups: 20}}
+			var all string
+			for _, ch := range tt.chunks {
+				n, err := c.Write([]byte(ch))
+				require.NoError(t, err)
+				assert.Equal(t, len(ch), n)
+				all += ch
+			}
+			c.endOfStream()
+			require.NoError(t, c.file.Close())
+			var got []string
+			for i := 20; i >= 1; i-- {
+				b, err := os.ReadFile(filepath.Join(dir, "w.log."+strconv.Itoa(i)))
+				if os.IsNotExist(err) {
+					continue
+				}
+				require.NoError(t, err)
+				got = append(got, string(b))
+			}
+			assert.Equal(t, tt.writes, got)
+			assert.Equal(t, all, strings.Join(got, ""))
+			want := all
+			if len(want) > TailBytes {
+				want = want[len(want)-TailBytes:]
+			}
+			assert.Equal(t, want, string(c.last()))
+		})
+	}
+}
+
+// TestCaptureAllocatesNothingPerChunk: a steady stream of chunks ending mid-line (the usual
+// shape of a block-buffered child's output) costs no allocation.
+func TestCaptureAllocatesNothingPerChunk(t *testing.T) {
+	dir := t.TempDir()
+	c := &capture{sv: New(Options{ChildLogDir: dir}), name: "w", channel: "stdout",
+		file: &logrotate.Writer{Filename: filepath.Join(dir, "w.log"), MaxBytes: 1 << 20, Backups: 1}}
+	defer c.file.Close()
+	chunk := []byte(strings.Repeat("y", 99) + "\n" + strings.Repeat("z", 40))
+	c.Write(chunk) // first use: the tail ring and the held-line buffer
+	allocs := testing.AllocsPerRun(200, func() { c.Write(chunk) })
+	assert.Zero(t, allocs)
 }
