@@ -45,7 +45,7 @@ func runDaemon(argv0 string, args []string) int {
 	}
 	cfg, err := loadConfig(path, fl)
 	if err != nil {
-		return usage(err.Error())
+		return usage(configUsageText(err))
 	}
 	s := cfg.Supervisord
 	daemonized := os.Getenv(daemonizedEnv) != ""
@@ -128,6 +128,21 @@ func loadConfig(path string, fl daemonFlags) (*conf.Config, error) {
 		return nil, err
 	}
 	return cfg, nil
+}
+
+// configUsageText is the message of a config that cannot be loaded: supervisord's text for the
+// first problem (it stops there), then every problem with its line, one per line.
+func configUsageText(err error) string {
+	lines := configErrorLines(err)
+	first := lines[0]
+	var ce *conf.Error
+	if errors.As(err, &ce) {
+		first = ce.Supervisord()
+	}
+	if len(lines) == 1 && lines[0] == first {
+		return first
+	}
+	return first + "\n\t" + strings.Join(lines, "\n\t")
 }
 
 // configErrorLines returns every problem of a config error, one per line.
