@@ -3,9 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/supervisord-lite/supervisord-lite/supervise"
 	"github.com/supervisord-lite/supervisord-lite/supervise/conf"
 )
 
@@ -47,25 +50,90 @@ func parseDaemonFlags(args []string) (daemonFlags, error) {
 		return f, err
 	}
 	if len(rest) > 0 {
-		return f, fmt.Errorf("positional arguments are not supported: %q", rest)
+		quoted := make([]string, len(rest))
+		for i, r := range rest {
+			quoted[i] = pyRepr(r)
+		}
+		return f, fmt.Errorf("positional arguments are not supported: [%s]", strings.Join(quoted, ", "))
 	}
+	// supervisord handles the options in order: -h and -v print and exit at once, a bad value or
+	// a repeated option is a usage error.
 	for _, o := range opts {
 		switch o.key {
 		case "help":
 			f.help = true
+			return f, nil
 		case "version":
 			f.version = true
+			return f, nil
+		}
+		if msg := checkDaemonValue(o.key, o.value); msg != "" {
+			return f, fmt.Errorf("invalid value for %s %s: %s", o.opt, pyRepr(o.value), msg)
+		}
+		if _, dup := f.set[o.key]; dup || (o.key == "configfile" && f.configFile != "") {
+			return f, fmt.Errorf("conflicting command line option %s", pyRepr(o.opt))
+		}
+		switch o.key {
 		case "configfile":
 			f.configFile = o.value
 		case "nodaemon", "silent", "nocleanup", "strip_ansi":
 			f.set[o.key] = "true"
-		case "profile_options":
-			// accepted for compatibility; there is no Python profiler to run
 		default:
 			f.set[o.key] = o.value
 		}
 	}
+	delete(f.set, "profile_options") // accepted for compatibility; there is no Python profiler
 	return f, nil
+}
+
+// checkDaemonValue is supervisord's check of a command-line value: the message it gives for a
+// bad one, "" for a good one.
+func checkDaemonValue(key, v string) string {
+	intMsg := func(s string) string {
+		if _, ok := pyInt(s); !ok {
+			return "invalid literal for int() with base 10: " + pyRepr(s)
+		}
+		return ""
+	}
+	expand := func(p string) string {
+		if p == "~" || strings.HasPrefix(p, "~/") {
+			if home, err := os.UserHomeDir(); err == nil {
+				return home + p[1:]
+			}
+		}
+		return p
+	}
+	switch key {
+	case "umask":
+		if _, ok := pyOctal(v); !ok {
+			return v + " can not be converted to an octal type"
+		}
+	case "directory", "childlogdir":
+		if st, err := os.Stat(expand(v)); err != nil || !st.IsDir() {
+			return v + " is not an existing directory"
+		}
+	case "logfile", "pidfile":
+		if dir := filepath.Dir(expand(v)); strings.Contains(expand(v), "/") {
+			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+				return "The directory named as part of the path " + v + " does not exist"
+			}
+		}
+	case "logfile_maxbytes":
+		s := strings.ToLower(v)
+		for _, suf := range []string{"kb", "mb", "gb"} {
+			if strings.HasSuffix(s, suf) {
+				return intMsg(strings.TrimSuffix(s, suf))
+			}
+		}
+		return intMsg(s)
+	case "logfile_backups", "minfds", "minprocs":
+		return intMsg(v)
+	case "loglevel":
+		if _, ok := supervise.ParseLevel(strings.ToLower(v)); !ok {
+			return "bad logging level name " + pyRepr(v)
+		}
+	}
+	return ""
 }
 
 // apply overrides cfg's [supervisord] settings with the command line, with supervisord's value
@@ -85,12 +153,11 @@ func (f daemonFlags) apply(s *conf.Supervisord) error {
 		case "user":
 			s.User = v
 		case "umask":
-			var n uint64
-			n, err = strconv.ParseUint(v, 8, 32)
-			if err != nil {
+			n, ok := pyOctal(v)
+			if !ok {
 				err = fmt.Errorf("%s can not be converted to an octal type", v)
 			}
-			s.Umask = int(n)
+			s.Umask = n
 		case "directory":
 			s.Directory = v
 		case "logfile":
@@ -98,7 +165,7 @@ func (f daemonFlags) apply(s *conf.Supervisord) error {
 		case "logfile_maxbytes":
 			s.LogfileMaxBytes, err = byteSize(v)
 		case "logfile_backups":
-			s.LogfileBackups, err = strconv.Atoi(v)
+			s.LogfileBackups, err = pyAtoi(v)
 		case "loglevel":
 			s.LogLevel = strings.ToLower(v)
 		case "pidfile":
@@ -108,15 +175,49 @@ func (f daemonFlags) apply(s *conf.Supervisord) error {
 		case "childlogdir":
 			s.Childlogdir = v
 		case "minfds":
-			s.Minfds, err = strconv.Atoi(v)
+			s.Minfds, err = pyAtoi(v)
 		case "minprocs":
-			s.Minprocs, err = strconv.Atoi(v)
+			s.Minprocs, err = pyAtoi(v)
 		}
 		if err != nil {
 			return fmt.Errorf("option %s: %w", key, err)
 		}
 	}
 	return nil
+}
+
+// pyAtoi is Python's int() of a command-line value.
+func pyAtoi(v string) (int, error) {
+	n, ok := pyInt(v)
+	if !ok {
+		return 0, fmt.Errorf("invalid literal for int() with base 10: %s", pyRepr(v))
+	}
+	return int(n), nil
+}
+
+// pyOctal is Python's int(v, 8): whitespace, a sign, an optional 0o prefix, digits with single
+// underscores between them.
+func pyOctal(v string) (int, bool) {
+	s := strings.TrimSpace(v)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimLeft(s, "+-")
+	if len(v) > 0 && len(strings.TrimSpace(v))-len(s) > 1 {
+		return 0, false // more than one sign
+	}
+	if len(s) > 2 && (s[:2] == "0o" || s[:2] == "0O") {
+		s = strings.TrimPrefix(s[2:], "_")
+	}
+	if s == "" || strings.Contains(s, "__") || s[0] == '_' || strings.HasSuffix(s, "_") {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(strings.ReplaceAll(s, "_", ""), 8, 31)
+	if err != nil {
+		return 0, false
+	}
+	if neg {
+		return -int(n), true
+	}
+	return int(n), true
 }
 
 // byteSize parses supervisord's byte sizes: an integer with an optional KB, MB or GB suffix.

@@ -16,6 +16,7 @@ type optSpec struct {
 
 type optValue struct {
 	key, value string
+	opt        string // as Python's getopt names it: "-c", or "--configuration" (unabbreviated)
 }
 
 // getopt parses args with Python getopt's rules: short options may be grouped (-nk) and take
@@ -45,7 +46,7 @@ func getopt(args []string, specs []optSpec) ([]optValue, []string, error) {
 			case !spec.value && hasVal:
 				return nil, nil, fmt.Errorf("option --%s must not have an argument", spec.long)
 			}
-			out = append(out, optValue{spec.key, val})
+			out = append(out, optValue{spec.key, val, "--" + spec.long})
 		case strings.HasPrefix(a, "-") && a != "-":
 			for j := 1; j < len(a); j++ {
 				spec, ok := shortSpec(specs, a[j:j+1])
@@ -53,7 +54,7 @@ func getopt(args []string, specs []optSpec) ([]optValue, []string, error) {
 					return nil, nil, fmt.Errorf("option -%s not recognized", a[j:j+1])
 				}
 				if !spec.value {
-					out = append(out, optValue{spec.key, ""})
+					out = append(out, optValue{spec.key, "", "-" + spec.short})
 					continue
 				}
 				val := a[j+1:]
@@ -64,7 +65,7 @@ func getopt(args []string, specs []optSpec) ([]optValue, []string, error) {
 					i++
 					val = args[i]
 				}
-				out = append(out, optValue{spec.key, val})
+				out = append(out, optValue{spec.key, val, "-" + spec.short})
 				break
 			}
 		default:
