@@ -4,7 +4,7 @@ GO      ?= go
 DEB_PKGS := supervisor gunicorn python3-gunicorn python3-flask python3-venv pipenv logrotate openssl procps curl shellcheck systemd dash bash busybox
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: test demo deps vet unit bench fmt
+.PHONY: test demo deps vet unit bench fmt bench-compare
 
 # deps installs the Debian packages the tests need, only when one is missing.
 deps:
@@ -41,3 +41,14 @@ demo: deps
 	@DEMO_DIR="$(DEMO_DIR)" SUPERVISORD_LITE="$(DEMO_DIR)/bin/supervisord-lite" scripts/demo-setup.sh --guide
 	@config=$$(sed -n 's/^CONFIG=//p' "$(DEMO_DIR)/env.sh"); \
 	exec env PYENV_ROOT="$(DEMO_DIR)/pyenv" "$(DEMO_DIR)/bin/supervisord-lite" -c "$$config"
+
+# bench-compare runs ../shared/bench side by side: Debian's supervisord vs supervisord-lite
+# (REPS repetitions; QUICK=1 for a smoke run). The summary lands in ../shared/bench/results/.
+REPS ?= 3
+BENCH_DIR ?= ../shared/bench
+bench-compare: deps
+	$(GO) build -o bin/supervisord-lite ./examples/supervisord-lite
+	@printf "SUP_LABEL=supervisord-lite\nSUP_START='%s -n -c {conf}'\nSUP_CTL='%s ctl -c {conf}'\n" \
+		"$(CURDIR)/bin/supervisord-lite" "$(CURDIR)/bin/supervisord-lite" > bin/supervisord-lite.env
+	cd $(BENCH_DIR) && ./run.sh $(if $(QUICK),-q) -r $(REPS) -o $(CURDIR)/bin/bench-results.txt \
+		-p profiles/python-supervisord.env -p $(CURDIR)/bin/supervisord-lite.env $(SCENARIOS)
