@@ -167,8 +167,18 @@ func TestDirectoryGoneAndBack(t *testing.T) {
 	assert.Len(t, errs.all(), 1)
 }
 
-// A real small tmpfs filled up (needs root and mount permission; E2E=1 makes that mandatory).
+// A real small tmpfs filled up (needs root and mount permission; E2E=1 makes that mandatory),
+// written by Write and by Write2 (each line in two halves: writev(2), short writes undone).
 func TestRealFullTmpfs(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		split bool
+	}{{"Write", false}, {"Write2", true}} {
+		t.Run(tt.name, func(t *testing.T) { realFullTmpfs(t, tt.split) })
+	}
+}
+
+func realFullTmpfs(t *testing.T, split bool) {
 	mnt := t.TempDir()
 	if err := syscall.Mount("tmpfs", mnt, "tmpfs", 0, "size=256k"); err != nil {
 		testenv.Missing(t, "permission to mount a tmpfs (run as root): "+err.Error())
@@ -182,7 +192,13 @@ func TestRealFullTmpfs(t *testing.T) {
 	write := func(n int) {
 		for end := i + n; i < end; i++ {
 			l := []byte(seqLine(i))
-			k, err := w.Write(l)
+			var k int
+			var err error
+			if split {
+				k, err = w.Write2(l[:len(l)/2], l[len(l)/2:])
+			} else {
+				k, err = w.Write(l)
+			}
 			require.NoError(t, err)
 			require.Equal(t, len(l), k)
 			all.Write(l)
