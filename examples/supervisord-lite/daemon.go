@@ -127,6 +127,9 @@ func loadConfig(path string, fl daemonFlags) (*conf.Config, error) {
 	if _, err := seedExpand(cfg, os.Environ()); err != nil { // [gunicorn:x], python_env (seed_gunicorn.go)
 		return nil, err
 	}
+	if err := checkExtras(cfg); err != nil { // cleanup_group, fatal_retry_secs (extras.go)
+		return nil, err
+	}
 	return cfg, nil
 }
 
@@ -217,6 +220,7 @@ func (d *daemon) run(cfg *conf.Config, sigs <-chan os.Signal) (*conf.Config, err
 		Identifier:  s.Identifier,
 		ChildLogDir: s.Childlogdir,
 		Env:         env,
+		StateFile:   stateFile(s.Pidfile),
 	})
 	rel := newReloader(d.path, d.flags, sup, cfg)
 	ctx := context.Background()
@@ -224,7 +228,7 @@ func (d *daemon) run(cfg *conf.Config, sigs <-chan os.Signal) (*conf.Config, err
 		if g.Kind != conf.KindProgram && g.Kind != conf.KindGroup {
 			continue
 		}
-		if err := rel.add(ctx, g); err != nil {
+		if err := rel.add(ctx, cfg, g); err != nil {
 			return nil, err
 		}
 	}

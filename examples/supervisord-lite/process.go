@@ -161,3 +161,13 @@ func pidfileOwner(path string) int {
 func writePidfile(path string) error {
 	return os.WriteFile(path, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
 }
+
+// stateFile is where the engine records the children it started (supervise.Options.StateFile):
+// next to the pidfile, so that a supervisord-lite started after a crash of the previous one
+// (kill -9, OOM) finds that one's children and ends them before it autostarts.
+func stateFile(pidfile string) string {
+	if pidfile == "" {
+		return ""
+	}
+	return strings.TrimSuffix(pidfile, ".pid") + ".children"
+}

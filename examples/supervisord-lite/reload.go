@@ -31,8 +31,8 @@ func newReloader(path string, flags daemonFlags, sup *supervise.Supervisor, cfg 
 }
 
 // add activates a group of the config.
-func (r *reloader) add(ctx context.Context, g conf.Group) error {
-	if err := r.sup.Add(ctx, g.Supervise()); err != nil {
+func (r *reloader) add(ctx context.Context, cfg *conf.Config, g conf.Group) error {
+	if err := r.sup.Add(ctx, superviseGroup(cfg, g)); err != nil {
 		return err
 	}
 	r.mu.Lock()
@@ -95,6 +95,7 @@ func (r *reloader) AddGroup(ctx context.Context, name string) error {
 	r.mu.Lock()
 	g, ok := r.find(name)
 	_, running := r.active[name]
+	cfg := r.latest
 	r.mu.Unlock()
 	switch {
 	case !ok:
@@ -102,7 +103,7 @@ func (r *reloader) AddGroup(ctx context.Context, name string) error {
 	case running:
 		return &supervise.ProcessError{Op: "add", Name: name, Err: supervise.ErrAlreadyAdded}
 	}
-	return r.add(ctx, g)
+	return r.add(ctx, cfg, g)
 }
 
 // RemoveGroup deactivates a group whose processes are all stopped.
