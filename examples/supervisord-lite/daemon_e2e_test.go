@@ -397,7 +397,7 @@ stopsignal=FOO
 	})
 }
 
-// TestDaemonOverrides runs both daemons with -l -j -e -q -i -n given on the command line and
+// TestDaemonOverrides runs both daemons with -l -j -e -q -i -s -n given on the command line and
 // checks that each took effect over the config file's values.
 func TestDaemonOverrides(t *testing.T) {
 	t.Parallel()
@@ -405,7 +405,7 @@ func TestDaemonOverrides(t *testing.T) {
 	dtEach(t, func(t *testing.T, d *dtDaemon) {
 		require.NoError(t, os.MkdirAll(filepath.Join(d.dir, "clogs"), 0o755))
 		d.start(t, "-l", filepath.Join(d.dir, "other.log"), "-j", filepath.Join(d.dir, "other.pid"),
-			"-e", "debug", "-q", filepath.Join(d.dir, "clogs"), "-i", "myident")
+			"-e", "debug", "-q", filepath.Join(d.dir, "clogs"), "-i", "myident", "-s")
 		c := d.client(t)
 		st := d.waitFor(t, c, "talker RUNNING", allRunning("talker"))
 
@@ -423,7 +423,8 @@ func TestDaemonOverrides(t *testing.T) {
 		assert.NoFileExists(t, filepath.Join(d.dir, "supervisord.log"), "-l")
 		ok := seedPoll(10*time.Second, 20*time.Millisecond, func() bool {
 			b, _ := os.ReadFile(filepath.Join(d.dir, "other.log"))
-			return strings.Contains(string(b), "success: talker entered RUNNING state")
+			return strings.Contains(string(b), "success: talker entered RUNNING state") &&
+				strings.Contains(string(b), "DEBG") // talker's output is logged at debug level
 		})
 		b, _ := os.ReadFile(filepath.Join(d.dir, "other.log"))
 		require.True(t, ok, "-l: %s", b)
@@ -434,6 +435,7 @@ func TestDaemonOverrides(t *testing.T) {
 		assert.Len(t, logs, 1, "-q and -i name the automatic child log")
 		assert.Empty(t, mustGlob(t, filepath.Join(d.dir, "logs", "*")), "-q")
 		assert.Greater(t, st["talker"].pid, int32(0))
+		assert.NotContains(t, d.out.String(), "supervisord started with pid", "-s: no log on stdout")
 	}, lite, real)
 }
 
@@ -466,7 +468,10 @@ func TestDaemonDaemonize(t *testing.T) {
 	lite, real := dtPair(t, "\n[program:s]\ncommand="+dtSleeper+"\nstartsecs=0\n")
 	dtEach(t, func(t *testing.T, d *dtDaemon) {
 		pidfile := filepath.Join(d.dir, "supervisord.pid")
-		_, errOut, rc := dtRun(t, d.dir, d.bin, "-c", d.conf)
+		work := filepath.Join(d.dir, "work")
+		require.NoError(t, os.Mkdir(work, 0o755))
+		// -d and -m apply only when daemonizing
+		_, errOut, rc := dtRun(t, d.dir, d.bin, "-c", d.conf, "-d", work, "-m", "027")
 		require.Equal(t, 0, rc, errOut)
 		assert.Empty(t, errOut)
 
@@ -497,6 +502,12 @@ func TestDaemonDaemonize(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, os.DevNull, target, "fd %d", fd)
 		}
+		cwd, err := os.Readlink(fmt.Sprintf("/proc/%d/cwd", pid))
+		require.NoError(t, err)
+		assert.Equal(t, work, cwd, "-d")
+		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		require.NoError(t, err)
+		assert.Contains(t, string(status), "Umask:\t0027", "-m")
 		c := d.client(t)
 		st := d.waitFor(t, c, "s RUNNING", allRunning("s"))
 		pids[st["s"].pid] = true
