@@ -26,6 +26,9 @@ type ProcessInfo struct {
 	// RetryAt is when a FATAL process with Program.FatalRetry gets its next round of start
 	// attempts; zero when none is pending.
 	RetryAt time.Time
+	// Note is extra text a caller adds to the RUNNING description after the uptime, e.g. a
+	// certificate's expiry ("cert expires 2027-02-23"); the engine leaves it empty.
+	Note string
 }
 
 // Namespec returns the name supervisorctl shows: Name when Group == Name, else "Group:Name".
@@ -49,7 +52,11 @@ func (i ProcessInfo) Description() string {
 		if up < 0 {
 			up = 0
 		}
-		return fmt.Sprintf("pid %d, uptime %s", i.Pid, FormatUptime(time.Duration(up)*time.Second))
+		d := fmt.Sprintf("pid %d, uptime %s", i.Pid, FormatUptime(time.Duration(up)*time.Second))
+		if i.Note != "" {
+			d += ", " + i.Note
+		}
+		return d
 	case Fatal, Backoff:
 		d := fmt.Sprintf("unknown error (try \"tail %s\")", i.Name)
 		if i.SpawnErr != "" {

@@ -232,10 +232,11 @@ func (d *daemon) run(cfg *conf.Config, sigs <-chan os.Signal) (*conf.Config, err
 			return nil, err
 		}
 	}
+	certs := newCertMonitor(cfg, sup, d.log)
 	requests := make(chan request, 1)
 	var shuttingDown shutdownFlag
 	srv := rpc.NewServer(rpc.Options{
-		Backend:        backend{sup},
+		Backend:        backend{sup, certs},
 		Listeners:      listeners(cfg, d.log),
 		Identification: s.Identifier,
 		MainLog:        d.mainLogPath(),
@@ -260,7 +261,7 @@ func (d *daemon) run(cfg *conf.Config, sigs <-chan os.Signal) (*conf.Config, err
 	srvDone := make(chan error, 1)
 	go func() { supDone <- sup.Serve(supCtx) }()
 	go func() { srvDone <- srv.Serve(srvCtx) }()
-	defer startCertMonitor(supCtx, cfg, sup, d.log)() // [gunicorn:x] certificates (seed_certs.go)
+	defer certs.start(supCtx)() // [gunicorn:x] certificates (seed_certs.go)
 
 	// stop ends this run: the supervisor stops every child in priority order, then the server.
 	stop := func() error {

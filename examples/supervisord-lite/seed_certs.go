@@ -96,6 +96,35 @@ type certMonitor struct {
 	Log    *slog.Logger
 	// Now is the clock for expiry; nil = time.Now.
 	Now func() time.Time
+
+	mu      sync.Mutex
+	expires map[string]time.Time // "group:name" -> NotAfter of the certificate last read
+}
+
+// remember records the expiry of the pair's certificate for its processes.
+func (m *certMonitor) remember(p certPair, info gunicorn.CertInfo) {
+	if info.SHA256 == "" {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.expires == nil {
+		m.expires = map[string]time.Time{}
+	}
+	for _, spec := range p.Specs {
+		m.expires[spec] = info.NotAfter
+	}
+}
+
+// Expiry returns when the certificate of process spec ("group:name") expires, if it has one.
+func (m *certMonitor) Expiry(spec string) (time.Time, bool) {
+	if m == nil {
+		return time.Time{}, false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t, ok := m.expires[spec]
+	return t, ok
 }
 
 // certState is what a monitor last saw of one pair.
@@ -186,6 +215,7 @@ func (m *certMonitor) check(ctx context.Context, p certPair, st *certState) {
 		st.seen, st.sum, st.good = true, sum, err == nil
 		if info.SHA256 != "" {
 			st.info = info
+			m.remember(p, info)
 		}
 		// Expiry alone is logged by logExpiry; anything else is said here.
 		if err != nil && (info.SHA256 == "" || info.ValidAt(now)) {
@@ -204,6 +234,7 @@ func (m *certMonitor) check(ctx context.Context, p certPair, st *certState) {
 	}
 	old, wasGood := st.info, st.good
 	st.good, st.info = true, info
+	m.remember(p, info)
 	if old.SHA256 == info.SHA256 {
 		if !wasGood {
 			m.Log.Info(fmt.Sprintf("[%s] certificate usable again: %s", p.Section, info.String()))
@@ -235,15 +266,22 @@ func (m *certMonitor) logExpiry(p certPair, st certState) {
 	}
 }
 
-// startCertMonitor runs the certificate monitor of cfg's [gunicorn:x] programs until ctx
-// ends; the returned function ends it and waits for it.
-func startCertMonitor(ctx context.Context, cfg *conf.Config, sup *supervise.Supervisor, log *slog.Logger) func() {
+// newCertMonitor is the certificate monitor of cfg's [gunicorn:x] programs (nil when there
+// are none).
+func newCertMonitor(cfg *conf.Config, sup *supervise.Supervisor, log *slog.Logger) *certMonitor {
 	pairs := certPairs(cfg)
 	if len(pairs) == 0 {
+		return nil
+	}
+	return &certMonitor{Pairs: pairs, Signal: sup.Signal, Log: log}
+}
+
+// start runs the monitor until ctx ends; the returned function ends it and waits for it.
+func (m *certMonitor) start(ctx context.Context) func() {
+	if m == nil {
 		return func() {}
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	m := &certMonitor{Pairs: pairs, Signal: sup.Signal, Log: log}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
