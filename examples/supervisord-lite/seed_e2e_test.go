@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"github.com/supervisord-lite/supervisord-lite/gunicorn"
 	"io"
 	"net"
 	"net/http"
@@ -311,6 +312,10 @@ func TestSeedHealth(t *testing.T) {
 
 	status := s.ctl(t, "status")
 	assert.Regexp(t, fmt.Sprintf(`flaskapp\s+RUNNING\s+pid %d,`, h.Ppid), status)
+	// the certificate's expiry is part of the description
+	info, err := gunicorn.ReadCertInfo(s.certFile)
+	require.NoError(t, err)
+	assert.Contains(t, status, ", cert expires "+info.NotAfter.Format("2006-01-02"))
 	master, err := process.NewProcess(int32(h.Ppid))
 	require.NoError(t, err)
 	cl, err := master.CmdlineSlice()
