@@ -107,7 +107,7 @@ func (s *Server) call(ctx context.Context, name string, args []any) (any, error)
 	}
 	m := methods[name]
 	if m == nil {
-		return nil, xmlrpc.NewFault(FaultUnknownMethod, "")
+		return s.callExtra(ctx, name, args)
 	}
 	if len(args) < m.min || len(args) > m.max {
 		return nil, xmlrpc.NewFault(FaultIncorrectParameters, "")
@@ -875,4 +875,30 @@ func channelTitle(channel string) string {
 		return "Stderr"
 	}
 	return "Stdout"
+}
+
+// ExtraMethod is a method a program adds to the API beside supervisord's (Options.Extra). It
+// gets the decoded arguments; an error that is a *Fault is sent as is, any other error goes
+// through the same fault mapping as the built-in methods.
+type ExtraMethod func(ctx context.Context, args []any) (any, error)
+
+// callExtra runs a method of Options.Extra, with the SHUTDOWN_STATE check of the supervisor.*
+// methods.
+func (s *Server) callExtra(ctx context.Context, name string, args []any) (any, error) {
+	fn := s.opts.Extra[name]
+	if ns, _, _ := strings.Cut(name, "."); fn == nil || ns == "supervisor" || ns == "system" {
+		return nil, xmlrpc.NewFault(FaultUnknownMethod, "")
+	}
+	if s.stopping() {
+		return nil, xmlrpc.NewFault(FaultShutdownState, "")
+	}
+	v, err := fn(ctx, args)
+	if err != nil {
+		var f *Fault
+		if errors.As(err, &f) {
+			return nil, f
+		}
+		return nil, faultOf(err, "")
+	}
+	return v, nil
 }

@@ -77,6 +77,10 @@ type Options struct {
 	// ShutdownTimeout is how long Serve waits for answers in flight when ctx ends before it
 	// closes the connections; 0 = 5 s.
 	ShutdownTimeout time.Duration
+	// Extra adds methods beside supervisord's, by full name ("myns.method"; the supervisor and
+	// system namespaces are supervisord's and are not extended). They are callable but not
+	// listed by system.listMethods, so supervisorctl sees exactly supervisord's API.
+	Extra map[string]ExtraMethod
 }
 
 func (o Options) withDefaults() Options {

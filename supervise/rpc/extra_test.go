@@ -1,0 +1,59 @@
+package rpc
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/supervisord-lite/supervisord-lite/supervise"
+)
+
+func TestExtraMethods(t *testing.T) {
+	var stopping atomic.Bool
+	sock := serve(t, Options{
+		Backend:      newCaptureFake(),
+		ShuttingDown: stopping.Load,
+		Extra: map[string]ExtraMethod{
+			"lite.echo": func(_ context.Context, args []any) (any, error) { return args, nil },
+			"lite.missing": func(_ context.Context, args []any) (any, error) {
+				return nil, &supervise.ProcessError{Op: "update", Name: "nosuch", Err: supervise.ErrNotFound}
+			},
+			"lite.fault":          func(context.Context, []any) (any, error) { return nil, &Fault{Code: 99, String: "CUSTOM"} },
+			"supervisor.shadowed": func(context.Context, []any) (any, error) { return "no", nil },
+			"system.shadowed":     func(context.Context, []any) (any, error) { return "no", nil },
+		},
+	})
+	c, err := Dial("unix://"+sock, "", "")
+	require.NoError(t, err)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	v, err := c.Call(ctx, "lite.echo", "a", int64(2))
+	require.NoError(t, err)
+	assert.Equal(t, []any{"a", int64(2)}, v)
+
+	fault := func(method string) *Fault {
+		_, err := c.Call(ctx, method)
+		var f *Fault
+		require.True(t, errors.As(err, &f), "%s: %v", method, err)
+		return f
+	}
+	assert.Equal(t, FaultBadName, fault("lite.missing").Code, "engine errors map to supervisord's faults")
+	assert.Equal(t, Fault{Code: 99, String: "CUSTOM"}, *fault("lite.fault"))
+	assert.Equal(t, FaultUnknownMethod, fault("supervisor.shadowed").Code, "supervisord's namespaces are not extended")
+	assert.Equal(t, FaultUnknownMethod, fault("system.shadowed").Code)
+	assert.Equal(t, FaultUnknownMethod, fault("lite.nosuch").Code)
+
+	names, err := c.Call(ctx, "system.listMethods")
+	require.NoError(t, err)
+	assert.Len(t, names, 41, "extra methods are not listed")
+	assert.NotContains(t, names, "lite.echo")
+
+	stopping.Store(true)
+	assert.Equal(t, FaultShutdownState, fault("lite.echo").Code)
+}
