@@ -509,6 +509,17 @@ func TestCtlDifferential(t *testing.T) {
 	runCases(t, authCases, overTCP)
 
 	t.Run("tail -f", func(t *testing.T) { testTailFollow(t, setups) })
+	// fg with standard input at EOF: supervisorctl's do_fg ends with "Exiting foreground" and
+	// status 0. The real supervisorctl cannot be the reference here: its fg thread races its own
+	// kill() and mostly hangs (against the real supervisord too), so ours is checked alone.
+	t.Run("fg at EOF", func(t *testing.T) {
+		ours := setups[2]
+		for _, name := range []string{"sleeper", "nolog"} {
+			got := ours.run(t, "-c", ours.conf, "fg", name)
+			assert.Equal(t, "==> Press Ctrl-C to exit <==\nExiting foreground\n", got.out, "fg %s", name)
+			assert.Equal(t, 0, got.rc, "fg %s", name)
+		}
+	})
 	t.Run("maintail -f stops on SIGTERM", func(t *testing.T) { testMaintailTerm(t, setups[2]) })
 
 	// Last: shutdown, then the server is gone.
