@@ -243,6 +243,7 @@ func (d *daemon) run(cfg *conf.Config, sigs <-chan os.Signal) (*conf.Config, err
 		ReopenMainLog:  d.reopenLog,
 		ConfigInfo:     rel.configInfo,
 		Reloader:       rel,
+		Extra:          rel.extraMethods(),
 		Shutdown: func(restart bool) {
 			select {
 			case requests <- request{restart: restart}:

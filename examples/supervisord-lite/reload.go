@@ -161,3 +161,53 @@ func toRPCInfo(c conf.ConfigInfo, inUse bool) rpc.ConfigInfo {
 		},
 	}
 }
+
+// updateMethod is the XML-RPC method our ctl's `update` calls for a changed group, so that only
+// the programs whose spec changed are restarted (supervisord's update, and so the real
+// supervisorctl's, stops and re-adds the whole group: its issue #1154).
+const updateMethod = "supervisord_lite.updateProcessGroup"
+
+// UpdateGroup applies the last config read to an active group program by program
+// (Supervisor.UpdateGroup): changed programs are restarted, new ones added, gone ones removed,
+// unchanged ones keep running.
+func (r *reloader) UpdateGroup(ctx context.Context, name string) error {
+	r.mu.Lock()
+	g, ok := r.find(name)
+	_, running := r.active[name]
+	cfg := r.latest
+	r.mu.Unlock()
+	if !ok || !running {
+		return &supervise.ProcessError{Op: "update", Name: name, Err: supervise.ErrNotFound}
+	}
+	if _, err := r.sup.UpdateGroup(ctx, superviseGroup(cfg, g)); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.active[name] = g
+	r.mu.Unlock()
+	return nil
+}
+
+// extraMethods are the XML-RPC methods supervisord-lite adds beside supervisord's.
+func (r *reloader) extraMethods() map[string]rpc.ExtraMethod {
+	return map[string]rpc.ExtraMethod{
+		updateMethod: func(ctx context.Context, args []any) (any, error) {
+			name, ok := args0String(args)
+			if !ok {
+				return nil, &rpc.Fault{Code: rpc.FaultIncorrectParameters, String: "INCORRECT_PARAMETERS"}
+			}
+			if err := r.UpdateGroup(ctx, name); err != nil {
+				return nil, err
+			}
+			return true, nil
+		},
+	}
+}
+
+func args0String(args []any) (string, bool) {
+	if len(args) != 1 {
+		return "", false
+	}
+	s, ok := args[0].(string)
+	return s, ok
+}
