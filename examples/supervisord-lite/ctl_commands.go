@@ -697,6 +697,17 @@ func (c *controller) doUpdate(arg string) error {
 		if skip(g) {
 			continue
 		}
+		// supervisord-lite restarts only the programs that changed; a server without the
+		// method (a real supervisord) gets supervisorctl's whole-group sequence below.
+		_, err := c.call(updateMethod, g)
+		if err == nil {
+			c.output(g + ": stopped")
+			c.output(g + ": updated process group")
+			continue
+		}
+		if f, ok := faultOf(err); !ok || f.Code != rpc.FaultUnknownMethod {
+			return err
+		}
 		if _, err := c.call("supervisor.stopProcessGroup", g); err != nil {
 			return err
 		}
