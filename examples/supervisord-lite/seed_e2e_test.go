@@ -159,24 +159,7 @@ func (s *seedStack) recordTree() {
 }
 
 // alive lists the recorded processes still alive (same pid and start time, not zombies).
-func (s *seedStack) alive() map[int32]string {
-	out := map[int32]string{}
-	for pid, created := range s.seen {
-		p, err := process.NewProcess(pid)
-		if err != nil {
-			continue
-		}
-		if c, err := p.CreateTime(); err != nil || c != created {
-			continue
-		}
-		if st, err := p.Status(); err == nil && len(st) > 0 && st[0] == process.Zombie {
-			continue
-		}
-		cl, _ := p.Cmdline()
-		out[pid] = cl
-	}
-	return out
-}
+func (s *seedStack) alive() map[int32]string { return liveOf(s.seen) }
 
 func (s *seedStack) log() string {
 	b, _ := os.ReadFile(s.logFile)
