@@ -230,33 +230,40 @@ func (s *Server) groupOp(name, faultName string, op func(spec string) ([]Result,
 	return results(rs), nil
 }
 
-func (s *Server) startProcess(ctx context.Context, args []any) (any, error) {
+// nameWait reads the (name, wait=true) arguments of the start and stop methods.
+func nameWait(args []any) (string, bool, error) {
 	name, err := strArg(args, 0)
 	if err != nil {
-		return nil, err
+		return "", false, err
 	}
 	wait, err := boolArg(args, 1, true)
-	if err != nil {
-		return nil, err
-	}
-	start := func(spec string) ([]Result, error) { return s.opts.Backend.Start(ctx, spec, wait) }
+	return name, wait, err
+}
+
+// processOp runs op on one process (true, or its fault) or, for "g:*", on the group (the
+// group variant's results).
+func (s *Server) processOp(name string, op func(spec string) ([]Result, error)) (any, error) {
 	spec, ok := single(name)
 	if !ok {
 		g, _ := splitNamespec(name)
-		return s.groupOp(g, name, start)
+		return s.groupOp(g, name, op)
 	}
-	if _, err := start(spec); err != nil {
+	if _, err := op(spec); err != nil {
 		return nil, faultOf(err, name)
 	}
 	return true, nil
 }
 
-func (s *Server) startProcessGroup(ctx context.Context, args []any) (any, error) {
-	name, err := strArg(args, 0)
+func (s *Server) startProcess(ctx context.Context, args []any) (any, error) {
+	name, wait, err := nameWait(args)
 	if err != nil {
 		return nil, err
 	}
-	wait, err := boolArg(args, 1, true)
+	return s.processOp(name, func(spec string) ([]Result, error) { return s.opts.Backend.Start(ctx, spec, wait) })
+}
+
+func (s *Server) startProcessGroup(ctx context.Context, args []any) (any, error) {
+	name, wait, err := nameWait(args)
 	if err != nil {
 		return nil, err
 	}
@@ -272,32 +279,15 @@ func (s *Server) startAllProcesses(ctx context.Context, args []any) (any, error)
 }
 
 func (s *Server) stopProcess(ctx context.Context, args []any) (any, error) {
-	name, err := strArg(args, 0)
+	name, wait, err := nameWait(args)
 	if err != nil {
 		return nil, err
 	}
-	wait, err := boolArg(args, 1, true)
-	if err != nil {
-		return nil, err
-	}
-	stop := func(spec string) ([]Result, error) { return s.opts.Backend.Stop(ctx, spec, wait) }
-	spec, ok := single(name)
-	if !ok {
-		g, _ := splitNamespec(name)
-		return s.groupOp(g, name, stop)
-	}
-	if _, err := stop(spec); err != nil {
-		return nil, faultOf(err, name)
-	}
-	return true, nil
+	return s.processOp(name, func(spec string) ([]Result, error) { return s.opts.Backend.Stop(ctx, spec, wait) })
 }
 
 func (s *Server) stopProcessGroup(ctx context.Context, args []any) (any, error) {
-	name, err := strArg(args, 0)
-	if err != nil {
-		return nil, err
-	}
-	wait, err := boolArg(args, 1, true)
+	name, wait, err := nameWait(args)
 	if err != nil {
 		return nil, err
 	}
