@@ -2,6 +2,7 @@ package supervise
 
 import (
 	"fmt"
+	"github.com/supervisord-lite/supervisord-lite/internal/ini"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -23,35 +24,7 @@ func (e *spawnError) Error() string { return e.msg }
 
 // pyRepr quotes s as Python's repr of a str does, for messages that must read as
 // supervisord's ("can't find command '/x'").
-func pyRepr(s string) string {
-	q := byte('\'')
-	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
-		q = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(q)
-	for _, r := range s {
-		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == rune(q):
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r < ' ' || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte(q)
-	return b.String()
-}
+func pyRepr(s string) string { return ini.Repr(s) }
 
 // resolve returns the executable and argv, with supervisord's checks and messages
 // (get_execv_args, check_execv_args). It runs at every spawn, as supervisord's does.

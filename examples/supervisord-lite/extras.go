@@ -44,13 +44,10 @@ func readExtras(cfg *conf.Config, section string) (programExtras, error) {
 		errs = multierror.Append(errs, &conf.Error{Msg: msg, Section: section, File: v.File, Line: v.Line, Suffixed: true})
 	}
 	if v, ok := vals[keyCleanupGroup]; ok {
-		switch strings.ToLower(strings.TrimSpace(v.Value)) {
-		case "true", "yes", "on", "1":
-			x.cleanupGroup = true
-		case "false", "no", "off", "0":
-			x.cleanupGroup = false
-		default:
+		if on, err := parseBool(v.Value); err != nil {
 			bad(v, fmt.Sprintf("not a valid boolean value: '%s'", v.Value))
+		} else {
+			x.cleanupGroup = on
 		}
 	}
 	if v, ok := vals[keyFatalRetry]; ok {

@@ -89,12 +89,6 @@ func parseDaemonFlags(args []string) (daemonFlags, error) {
 // checkDaemonValue is supervisord's check of a command-line value: the message it gives for a
 // bad one, "" for a good one.
 func checkDaemonValue(key, v string) string {
-	intMsg := func(s string) string {
-		if _, ok := pyInt(s); !ok {
-			return "invalid literal for int() with base 10: " + pyRepr(s)
-		}
-		return ""
-	}
 	expand := func(p string) string {
 		if p == "~" || strings.HasPrefix(p, "~/") {
 			if home, err := os.UserHomeDir(); err == nil {
@@ -119,15 +113,13 @@ func checkDaemonValue(key, v string) string {
 			}
 		}
 	case "logfile_maxbytes":
-		s := strings.ToLower(v)
-		for _, suf := range []string{"kb", "mb", "gb"} {
-			if strings.HasSuffix(s, suf) {
-				return intMsg(strings.TrimSuffix(s, suf))
-			}
+		if _, err := byteSize(v); err != nil {
+			return err.Error()
 		}
-		return intMsg(s)
 	case "logfile_backups", "minfds", "minprocs":
-		return intMsg(v)
+		if _, err := pyAtoi(v); err != nil {
+			return err.Error()
+		}
 	case "loglevel":
 		if _, ok := supervise.ParseLevel(strings.ToLower(v)); !ok {
 			return "bad logging level name " + pyRepr(v)
@@ -220,19 +212,23 @@ func pyOctal(v string) (int, bool) {
 	return int(n), true
 }
 
-// byteSize parses supervisord's byte sizes: an integer with an optional KB, MB or GB suffix.
+// byteSize is supervisord's byte_size: Python's int() of the value after an optional kb, mb or
+// gb suffix (any case), times 1024, 1024² or 1024³.
 func byteSize(v string) (int64, error) {
-	s := strings.ToUpper(strings.TrimSpace(v))
+	s := strings.ToLower(v)
 	mult := int64(1)
-	for suf, m := range map[string]int64{"KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30} {
-		if strings.HasSuffix(s, suf) {
-			s, mult = strings.TrimSuffix(s, suf), m
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"kb", 1 << 10}, {"mb", 1 << 20}, {"gb", 1 << 30}} {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSuffix(s, u.suffix), u.mult
 			break
 		}
 	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("value '%s' is not a valid byte size", v)
+	n, ok := pyInt(s)
+	if !ok {
+		return 0, fmt.Errorf("invalid literal for int() with base 10: %s", pyRepr(s))
 	}
 	return n * mult, nil
 }
