@@ -159,19 +159,9 @@ func ExpandFunc(format string, lookup func(name string) (any, bool)) (string, er
 			}
 			c, i = next(rs, i)
 		} else if isDigit(c) {
-			sp.width = int(c - '0')
-			for {
-				if i >= n {
-					return "", incomplete
-				}
-				c, i = next(rs, i)
-				if !isDigit(c) {
-					break
-				}
-				if sp.width > (math.MaxInt64-int(c-'0'))/10 {
-					return "", &FormatError{"width too big"}
-				}
-				sp.width = sp.width*10 + int(c-'0')
+			var err error
+			if sp.width, c, i, err = decimal(rs, i, c, "width"); err != nil {
+				return "", err
 			}
 		}
 		// precision
@@ -199,19 +189,9 @@ func ExpandFunc(format string, lookup func(name string) (any, bool)) (string, er
 				}
 				c, i = next(rs, i)
 			} else if isDigit(c) {
-				sp.prec = int(c - '0')
-				for {
-					if i >= n {
-						return "", incomplete
-					}
-					c, i = next(rs, i)
-					if !isDigit(c) {
-						break
-					}
-					if sp.prec > (math.MaxInt64-int(c-'0'))/10 {
-						return "", &FormatError{"precision too big"}
-					}
-					sp.prec = sp.prec*10 + int(c-'0')
+				var err error
+				if sp.prec, c, i, err = decimal(rs, i, c, "precision"); err != nil {
+					return "", err
 				}
 			}
 		}
@@ -246,6 +226,26 @@ func ExpandFunc(format string, lookup func(name string) (any, bool)) (string, er
 type mappingArg struct{}
 
 func isDigit(r rune) bool { return r >= '0' && r <= '9' }
+
+// decimal reads the width or precision of a conversion whose first digit, c, has just been
+// read from s (i is the index after it): it returns the number and the first character after
+// it with the index after that, or Python's errors ("incomplete format", "width too big").
+func decimal(s string, i int, c rune, what string) (int, rune, int, error) {
+	v := int(c - '0')
+	for {
+		if i >= len(s) {
+			return 0, 0, i, &FormatError{"incomplete format"}
+		}
+		c, i = next(s, i)
+		if !isDigit(c) {
+			return v, c, i, nil
+		}
+		if v > (math.MaxInt64-int(c-'0'))/10 {
+			return 0, 0, i, &FormatError{what + " too big"}
+		}
+		v = v*10 + int(c-'0')
+	}
+}
 
 type spec struct {
 	minus, plus, space, alt, zero bool
