@@ -165,111 +165,140 @@ func (fl *follower) poll() error {
 	if err := fl.drain(fl.f); err != nil {
 		return err
 	}
-	cur, err := fl.f.Stat()
-	if err != nil {
-		return fl.fail(err)
+	// Move on one rotation at a time, each file drained to its end before the next.
+	for steps := 0; steps < 4*followMaxShift; steps++ {
+		cur, err := fl.f.Stat()
+		if err != nil {
+			return fl.fail(err)
+		}
+		at, err := os.Stat(fl.path)
+		if err != nil || os.SameFile(cur, at) || (at.Size() == 0 && !fl.movedOn(cur)) {
+			// Same file, or no newer file has data yet (the writer may still be writing to the
+			// old one until it reopens), or nothing at path right now: stay.
+			return nil
+		}
+		// Rotated: the writer has moved to a newer file, so the current one is complete.
+		if err := fl.drain(fl.f); err != nil {
+			return err
+		}
+		moved, err := fl.step(cur)
+		if err != nil || !moved {
+			return err
+		}
+		if err := fl.drain(fl.f); err != nil {
+			return err
+		}
 	}
-	at, err := os.Stat(fl.path)
-	if err != nil || os.SameFile(cur, at) || (at.Size() == 0 && !fl.movedOn(cur, at)) {
-		// Same file, or no newer file has data yet (the writer may still be writing to the old
-		// one until it reopens), or nothing at path right now: stay.
-		return nil
-	}
-	// Rotated: the writer has moved to the new file, so the old one is complete.
-	if err := fl.drain(fl.f); err != nil {
-		return err
-	}
-	return fl.switchFile(cur)
+	return nil
 }
 
-// movedOn reports whether a file rotated in after cur (path.1 .. path.(jc-1)) has data: then the
-// writer has left cur even though the file now at path (at) is still empty.
-func (fl *follower) movedOn(cur, at os.FileInfo) bool {
-	jc, _ := fl.locate(cur, at)
-	for k := jc - 1; k >= 1; k-- {
-		if fi, err := os.Stat(fmt.Sprintf("%s.%d", fl.path, k)); err == nil && fi.Size() > 0 {
+// followMaxShift bounds the search for the followed file among path.1, path.2 ...
+const followMaxShift = 64
+
+// backup returns path.k, or path itself for k = 0.
+func (fl *follower) backup(k int) string {
+	if k == 0 {
+		return fl.path
+	}
+	return fmt.Sprintf("%s.%d", fl.path, k)
+}
+
+// position returns k when cur is now path.k (1 <= k <= followMaxShift), 0 when it is not found.
+func (fl *follower) position(cur os.FileInfo) int {
+	// No early stop at a missing name: a rotation in progress leaves a gap for a moment.
+	for k := 1; k <= followMaxShift; k++ {
+		if fi, err := os.Stat(fl.backup(k)); err == nil && os.SameFile(fi, cur) {
+			return k
+		}
+	}
+	return 0
+}
+
+// movedOn reports whether a file rotated in after cur (path.1 .. path.(jc-1) when cur is path.jc)
+// has data: then the writer has left cur even though the file now at path is still empty.
+func (fl *follower) movedOn(cur os.FileInfo) bool {
+	for k := fl.position(cur) - 1; k >= 1; k-- {
+		if fi, err := os.Stat(fl.backup(k)); err == nil && fi.Size() > 0 {
 			return true
 		}
 	}
 	return false
 }
 
-// followMaxShift bounds the search for the followed file among path.1, path.2 ...
-const followMaxShift = 64
-
-// switchFile moves from the current file (cur, complete and drained) to the file now at path.
-// When several rotations happened since the last poll, the current file is now path.jc and the
-// files rotated in and out meanwhile are path.(jc-1) .. path.(jn+1) (jn is where the new file is
-// by then, 0 for path itself); they are complete and are delivered first, in order. The names are
-// checked again after opening, and the whole step retried, in case yet another rotation moved
-// them.
-func (fl *follower) switchFile(cur os.FileInfo) error {
-	for attempt := 0; ; attempt++ {
-		next, err := os.Open(fl.path)
-		if errors.Is(err, os.ErrNotExist) {
-			return nil // moved again before we could open it: next poll
+// step moves from the current file (cur, complete and drained) to the file rotated in right
+// after it, and reports whether it moved. When cur is path.jc that successor is the nearest
+// existing name below it, path.(jc-1) .. path, seen in one consistent moment. A rotation renames
+// from the oldest name down to path, one step each, so while cur stays at path.jc any file below
+// it moves at most once (the rest of a rotation in progress) and never past it. So once the
+// candidate path.k is open, a scan upwards that finds it still at path.k, nothing in between and
+// cur still at path.jc proves there is no file between the two: an in-between file could not
+// have dodged a scan that runs against its direction. Otherwise the names moved meanwhile and
+// step starts again. When cur is no longer among path.1 .. path.64 (deleted, compressed,
+// renamed elsewhere), the files in between are lost and step moves to the file at path.
+func (fl *follower) step(cur os.FileInfo) (bool, error) {
+	for attempt := 0; attempt < 100 && (fl.ctx == nil || fl.ctx.Err() == nil); attempt++ {
+		jc := fl.position(cur)
+		if jc == 0 {
+			return fl.switchTo(fl.path)
 		}
-		if err != nil {
-			return fl.fail(err)
+		next, k, err := fl.openBelow(jc)
+		if err != nil || next == nil {
+			return false, err // nothing below cur yet (path is being re-created): next poll
 		}
-		nfi, err := next.Stat()
-		if err != nil {
-			_ = next.Close()
-			return fl.fail(err)
+		if nfi, err := next.Stat(); err == nil && fl.consecutive(k, nfi, jc, cur) {
+			fl.close()
+			fl.f, fl.pos, fl.last = next, 0, fl.last[:0]
+			return true, nil
 		}
-		jc, jn := fl.locate(cur, nfi)
-		var between []*os.File
-		for k := jc - 1; k > jn && jn >= 0; k-- {
-			if f, err := os.Open(fmt.Sprintf("%s.%d", fl.path, k)); err == nil {
-				between = append(between, f)
-			}
-		}
-		if jc2, jn2 := fl.locate(cur, nfi); (jc2 != jc || jn2 != jn) && attempt < 5 {
-			for _, f := range between {
-				_ = f.Close()
-			}
-			_ = next.Close()
-			continue
-		}
-		var derr error
-		for _, f := range between {
-			fl.pos = 0
-			if derr == nil {
-				derr = fl.drain(f)
-			}
-			_ = f.Close()
-		}
-		fl.close()
-		fl.f, fl.pos, fl.last = next, 0, fl.last[:0]
-		if derr != nil {
-			return derr
-		}
-		return fl.drain(fl.f)
+		_ = next.Close() // the names moved meanwhile: locate cur again
 	}
+	return false, nil // the names keep moving: next poll
 }
 
-// locate returns where the files cur and next are now: k for path.k, 0 for path itself for next;
-// jc is 0 when cur is not found, jn is -1 when next is not found.
-func (fl *follower) locate(cur, next os.FileInfo) (jc, jn int) {
-	jn = -1
-	if at, err := os.Stat(fl.path); err == nil && os.SameFile(at, next) {
-		jn = 0
-	}
-	// No early stop at a missing name: a rotation in progress leaves a gap for a moment.
-	for k := 1; k <= followMaxShift; k++ {
-		fi, err := os.Stat(fmt.Sprintf("%s.%d", fl.path, k))
+// openBelow opens the nearest existing name below path.jc (path.(jc-1) .. path) and returns it
+// with its index; nil when none exists.
+func (fl *follower) openBelow(jc int) (*os.File, int, error) {
+	for k := jc - 1; k >= 0; k-- {
+		f, err := os.Open(fl.backup(k))
+		if errors.Is(err, os.ErrNotExist) {
+			continue // a gap in the numbers, or a rotation in progress
+		}
 		if err != nil {
-			continue
+			return nil, 0, fl.fail(err)
 		}
-		if os.SameFile(fi, next) {
-			jn = k
-		}
-		if os.SameFile(fi, cur) {
-			jc = k
-			break
+		return f, k, nil
+	}
+	return nil, 0, nil
+}
+
+// consecutive scans upwards from path.k to path.jc and reports whether next is at path.k, no
+// file is in between, and cur is at path.jc.
+func (fl *follower) consecutive(k int, next os.FileInfo, jc int, cur os.FileInfo) bool {
+	if fi, err := os.Stat(fl.backup(k)); err != nil || !os.SameFile(fi, next) {
+		return false
+	}
+	for i := k + 1; i < jc; i++ {
+		if _, err := os.Lstat(fl.backup(i)); !errors.Is(err, os.ErrNotExist) {
+			return false
 		}
 	}
-	return jc, jn
+	fi, err := os.Stat(fl.backup(jc))
+	return err == nil && os.SameFile(fi, cur)
+}
+
+// switchTo makes the file at name the current one, read from its start; a missing file is left
+// for the next poll.
+func (fl *follower) switchTo(name string) (bool, error) {
+	next, err := os.Open(name)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fl.fail(err)
+	}
+	fl.close()
+	fl.f, fl.pos, fl.last = next, 0, fl.last[:0]
+	return true, nil
 }
 
 // truncated reports whether the current file shrank below pos, or was truncated and grew back

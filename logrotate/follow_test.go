@@ -335,3 +335,28 @@ func TestFollowStopsWhileFileKeepsGrowing(t *testing.T) {
 	<-writerDone
 	assert.Greater(t, sw.n, 0)
 }
+
+// Rotations back to back while Follow moves from file to file: a rotation every few lines, the
+// follower up to about 40 rotations behind. Every byte arrives once, in order.
+func TestFollowThroughBackToBackRotations(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "b.log")
+	w := &Writer{Filename: name, MaxBytes: 100, Backups: 60}
+	_, _ = w.Write([]byte(seqLine(0)))
+	out, stop := startFollow(t, name, 0) // opened before the writes below
+	var want strings.Builder
+	want.WriteString(seqLine(0))
+	for i := 1; i < 3000; i++ {
+		_, _ = w.Write([]byte(seqLine(i)))
+		want.WriteString(seqLine(i))
+		if i%150 == 149 {
+			n := want.Len()
+			waitFor2(t, "catch up", func() bool { return len(out.String()) >= n }, out, bytes.NewBufferString(want.String()))
+		}
+	}
+	require.NoError(t, w.Close())
+	waitFor(t, "follower to catch up", func() bool { return len(out.String()) >= want.Len() })
+	require.NoError(t, stop())
+	assert.Equal(t, want.Len(), len(out.String()))
+	assert.True(t, want.String() == out.String(), "followed bytes differ from written bytes")
+}
