@@ -51,8 +51,8 @@ func (w *Writer) rollover() error {
 
 // shift moves Filename.(i) to Filename.(i+1) for i = Backups-1 .. 1, then Filename to
 // Filename.1, as supervisord does: a missing file is skipped (so a gap in the numbers survives),
-// and the oldest, Filename.Backups, is overwritten. Each slot holds one form: moving the plain
-// (or .gz) file to a slot removes the slot's other form.
+// and the oldest, Filename.Backups, is removed. Each slot holds one form: a slot is emptied (both
+// forms) before a file moves there.
 func (w *Writer) shift() error {
 	err := w.waitCompress()
 	for i := w.Backups - 1; i >= 1; i-- {
@@ -61,16 +61,23 @@ func (w *Writer) shift() error {
 			if _, serr := os.Lstat(src); serr != nil {
 				continue
 			}
-			err = appendErr(err, removeIfExists(w.backupName(i+1, !gz)))
+			err = appendErr(err, removeBackup(w, i+1))
 			err = appendErr(err, renameIfExists(src, w.backupName(i+1, gz)))
 		}
 	}
-	err = appendErr(err, removeIfExists(w.backupName(1, true)))
+	err = appendErr(err, removeBackup(w, 1))
 	if rerr := renameIfExists(w.Filename, w.backupName(1, false)); rerr != nil {
 		// The current file stays where it is: report, and do not truncate it.
 		return appendErr(err, rerr)
 	}
 	return err
+}
+
+// removeBackup removes slot i (both forms) before a file moves there, as supervisord removes
+// before it renames: renaming over an existing file would make ext4 (auto_da_alloc) start
+// writing the moved file back inside the rename, on the writer's time.
+func removeBackup(w *Writer, i int) error {
+	return appendErr(removeIfExists(w.backupName(i, false)), removeIfExists(w.backupName(i, true)))
 }
 
 func removeIfExists(name string) error {
