@@ -263,6 +263,7 @@ func (d *daemon) run(cfg *conf.Config, sigs <-chan os.Signal) (*conf.Config, err
 	go func() { supDone <- sup.Serve(supCtx) }()
 	go func() { srvDone <- srv.Serve(srvCtx) }()
 	defer certs.start(supCtx)() // [gunicorn:x] certificates (seed_certs.go)
+	defer newMemTrimmer().start(supCtx, sup)()
 
 	// stop ends this run: the supervisor stops every child in priority order, then the server.
 	stop := func() error {

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/supervisord-lite/supervisord-lite/supervise"
+)
+
+// burst adds n programs that exit at once (startsecs=0, never restarted): a few state events
+// each, then silence.
+func burst(t *testing.T, sv *supervise.Supervisor, name string, n int) {
+	g := supervise.Group{Name: name}
+	for i := 0; i < n; i++ {
+		g.Programs = append(g.Programs, supervise.Program{Name: fmt.Sprintf("p%d", i), Command: "/bin/true",
+			StartSecs: -1, AutoRestart: supervise.RestartNever,
+			Stdout: supervise.Log{Path: supervise.LogNone}, Stderr: supervise.Log{Path: supervise.LogNone}})
+	}
+	require.NoError(t, sv.Add(context.Background(), g))
+}
+
+func serveEngine(t *testing.T) *supervise.Supervisor {
+	sv := supervise.New(supervise.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sv.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		require.NoError(t, <-done)
+	})
+	return sv
+}
+
+// A burst of events followed by silence trims once; a burst below the threshold never does.
+func TestMemTrimmerAfterBurst(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		after int
+		want  int32
+	}{
+		{"burst", 20, 1},
+		{"below the threshold", 1000, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sv := serveEngine(t)
+			var trims atomic.Int32
+			m := &memTrimmer{after: tc.after, quiet: 200 * time.Millisecond, trim: func() { trims.Add(1) }}
+			stop := m.start(context.Background(), sv)
+			defer stop()
+			burst(t, sv, "b", 10) // 10 programs: STARTING, RUNNING, EXITED each, and the group
+			deadline := time.Now().Add(10 * time.Second)
+			for time.Now().Before(deadline) {
+				st, err := sv.Status("b:*")
+				require.NoError(t, err)
+				exited := 0
+				for _, p := range st {
+					if p.State == supervise.Exited {
+						exited++
+					}
+				}
+				if exited == len(st) {
+					break
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			if tc.want > 0 {
+				for time.Now().Before(deadline) && trims.Load() == 0 {
+					time.Sleep(10 * time.Millisecond)
+				}
+			}
+			time.Sleep(5 * m.quiet) // silence: no further trim
+			assert.Equal(t, tc.want, trims.Load())
+		})
+	}
+}
+
+// stop ends the watcher even when no event ever came.
+func TestMemTrimmerStops(t *testing.T) {
+	sv := serveEngine(t)
+	m := newMemTrimmer()
+	stop := m.start(context.Background(), sv)
+	stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	stop = m.start(ctx, sv)
+	cancel()
+	stop()
+}
