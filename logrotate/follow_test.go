@@ -238,7 +238,7 @@ func TestFollowReturnsWriterError(t *testing.T) {
 }
 
 func waitFor2(t *testing.T, what string, cond func() bool, out *syncBuffer, want *bytes.Buffer) {
-	deadline := time.Now().Add(3 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			o := out.String()
