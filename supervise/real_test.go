@@ -365,3 +365,24 @@ func TestRealUserAndUmask(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "can't find user 'no-such-user-xyz'", info[0].SpawnErr)
 }
+
+// A child that closed its stdin: the write fails with EPIPE, wrapped with ErrNotRunning (the
+// RPC layer turns EPIPE into supervisord's NO_FILE), and the child is left alone.
+func TestRealWriteStdinClosed(t *testing.T) {
+	h := newReal(t)
+	h.add(Program{Name: "deaf", Command: "/bin/sh", Args: []string{"-c", "exec 0<&-; exec sleep 1000"}, StartSecs: -1,
+		Stdout: Log{Path: LogNone}, Stderr: Log{Path: LogNone}})
+	h.untilState("deaf", Running)
+	var err error
+	for i := 0; i < 100; i++ { // until the shell has closed its stdin
+		if err = h.sv.WriteStdin("deaf", []byte("x\n")); err != nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	assert.ErrorIs(t, err, syscall.EPIPE)
+	assert.ErrorIs(t, err, ErrNotRunning)
+	info, serr := h.sv.Status("deaf")
+	require.NoError(t, serr)
+	assert.Equal(t, Running, info[0].State)
+}

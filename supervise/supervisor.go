@@ -842,7 +842,9 @@ func (s *Supervisor) ClearLogs(spec string) ([]Result, error) {
 }
 
 // WriteStdin writes data to the stdin of the process name ("group:name" or "name")
-// (supervisord's sendProcessStdin): ErrNotRunning if it has no pid or is being stopped.
+// (supervisord's sendProcessStdin): ErrNotRunning if it has no pid or is being stopped. A
+// failed write wraps both ErrNotRunning and the write's error (syscall.EPIPE when the child has
+// closed its stdin, which supervisord reports as NO_FILE).
 func (s *Supervisor) WriteStdin(name string, data []byte) error {
 	if err := s.checkServing("stdin", name); err != nil {
 		return err
@@ -862,7 +864,8 @@ func (s *Supervisor) WriteStdin(name string, data []byte) error {
 		return &ProcessError{Op: "stdin", Name: name, Err: ErrNotRunning}
 	}
 	if _, err := r.stdin.Write(data); err != nil {
-		return &ProcessError{Op: "stdin", Name: name, Err: ErrNotRunning, Detail: err.Error()}
+		// Wraps both: the child no longer reads its stdin (EPIPE: supervisord's NO_FILE).
+		return &ProcessError{Op: "stdin", Name: name, Err: fmt.Errorf("%w: %w", ErrNotRunning, err)}
 	}
 	return nil
 }

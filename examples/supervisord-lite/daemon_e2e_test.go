@@ -824,3 +824,35 @@ func TestDaemonRereadUpdate(t *testing.T) {
 		}
 	}
 }
+
+// sendProcessStdin to a program that closed its stdin: the write fails with EPIPE, which
+// supervisord reports as NO_FILE (not NOT_RUNNING: the process is running).
+func TestDaemonStdinClosedDifferential(t *testing.T) {
+	t.Parallel()
+	lite, real := dtPair(t, "\n[program:deaf]\ncommand=/bin/sh -c 'exec 0<&-; exec "+dtSleeper+"'\nstartsecs=0\n")
+	var mu sync.Mutex
+	faults := map[string]string{}
+	dtEach(t, func(t *testing.T, d *dtDaemon) {
+		d.start(t)
+		c := d.client(t)
+		d.waitFor(t, c, "deaf RUNNING", allRunning("deaf"))
+		var err error
+		for i := 0; i < 200 && err == nil; i++ { // until the shell has closed its stdin
+			if _, err = c.Call(context.Background(), "supervisor.sendProcessStdin", "deaf", "hello\n"); err == nil {
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+		var f *rpc.Fault
+		require.ErrorAs(t, err, &f)
+		mu.Lock()
+		faults[d.name] = f.String
+		mu.Unlock()
+		st, err := d.states(c)
+		require.NoError(t, err)
+		assert.Equal(t, "RUNNING", st["deaf"].state, "the failed write leaves the program alone")
+	}, lite, real)
+	assert.Equal(t, "NO_FILE: deaf", faults["lite"])
+	if real != nil {
+		assert.Equal(t, faults["real"], faults["lite"])
+	}
+}
