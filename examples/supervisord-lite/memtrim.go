@@ -22,7 +22,7 @@ type memTrimmer struct {
 
 const (
 	trimAfter = 20
-	trimQuiet = 3 * time.Second
+	trimQuiet = time.Second
 )
 
 func newMemTrimmer() *memTrimmer {
