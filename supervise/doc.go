@@ -28,7 +28,9 @@
 //
 // Output is drained continuously (a child never blocks on a full pipe) into logrotate.Writer
 // files (AUTO names as supervisord's, NONE discards), with the last TailBytes of each stream
-// kept and, with Log.Events, each chunk published as an Event.
+// kept and, with Log.Events, each chunk published as an Event. An idle stream costs no
+// goroutine: every pipe waits in one shared epoll set, and a reader goroutine runs only while a
+// pipe has data (500 idle programs: one goroutine each, their owners).
 //
 // Clock and Spawner are injectable, so crash loops are tested deterministically on a fake
 // clock; the same engine runs real processes.

@@ -40,13 +40,31 @@ func (*forkSpawner) Spawn(cmd *Cmd) (Child, error) {
 			f.Close()
 		}
 	}
-	pipe := func() (r, w *os.File, err error) {
-		r, w, err = os.Pipe()
+	// stdout and stderr: the read ends stay raw non-blocking fds for the shared pipe poller
+	// (pipepoll.go); the write ends are the child's.
+	var raw []int
+	closeRaw := func() {
+		for _, fd := range raw {
+			syscall.Close(fd)
+		}
+	}
+	pipe := func() (r int, w *os.File, err error) {
+		var p [2]int
+		if err = syscall.Pipe2(p[:], syscall.O_CLOEXEC); err == nil {
+			err = syscall.SetNonblock(p[0], true)
+			if err != nil {
+				syscall.Close(p[0])
+				syscall.Close(p[1])
+			}
+		}
 		if err != nil {
 			closeAll(parent)
 			closeAll(child)
+			closeRaw()
+			return -1, nil, os.NewSyscallError("pipe2", err)
 		}
-		return
+		raw = append(raw, p[0])
+		return p[0], os.NewFile(uintptr(p[1]), "|w"), nil
 	}
 	// stdin is a plain blocking pipe, kept out of the netpoller: every fd registered with
 	// epoll makes each later fork+exec measurably slower (the child closes them all at exec),
@@ -61,14 +79,14 @@ func (*forkSpawner) Spawn(cmd *Cmd) (Child, error) {
 	if err != nil {
 		return nil, pipeErr(cmd, err)
 	}
-	parent, child = append(parent, outR), append(child, outW)
+	child = append(child, outW)
 	errW := outW
-	var errR *os.File
+	errR := -1
 	if !cmd.RedirectStderr {
 		if errR, errW, err = pipe(); err != nil {
 			return nil, pipeErr(cmd, err)
 		}
-		parent, child = append(parent, errR), append(child, errW)
+		child = append(child, errW)
 	}
 	attr := &syscall.ProcAttr{
 		Dir:   cmd.Dir,
@@ -77,13 +95,12 @@ func (*forkSpawner) Spawn(cmd *Cmd) (Child, error) {
 		Sys:   &syscall.SysProcAttr{Setpgid: true, Credential: cmd.Credential},
 	}
 	c := &forkChild{stdin: inW, done: make(chan ExitStatus, 1)}
-	streams := []*os.File{outR}
+	streams := []int{outR}
 	sinks := []io.Writer{cmd.Stdout}
-	if errR != nil {
+	if errR >= 0 {
 		streams, sinks = append(streams, errR), append(sinks, cmd.Stderr)
 	}
 	c.pending.Store(int32(len(streams) + 1))
-	c.streams = streams
 
 	if cmd.Umask != nil {
 		umaskMu.Lock()
@@ -97,13 +114,26 @@ func (*forkSpawner) Spawn(cmd *Cmd) (Child, error) {
 	closeAll(child)
 	if err != nil {
 		closeAll(parent)
+		closeRaw()
 		if err == syscall.EAGAIN || err == syscall.ENOMEM {
 			return nil, fmt.Errorf("Too many processes in process table to spawn %s", pyRepr(cmd.Args[0]))
 		}
 		return failedChild(cmd, err), nil
 	}
-	for i, f := range streams {
+	c.mu.Lock() // exited may run before the streams are registered
+	defer c.mu.Unlock()
+	for i, fd := range streams {
+		if ps, err := thePoller.add(fd, sinks[i], c); err == nil {
+			c.polled = append(c.polled, ps)
+			continue
+		}
+		// No room in the epoll set: this stream gets its own goroutine.
+		f := os.NewFile(uintptr(fd), "|r")
+		c.files = append(c.files, f)
 		go c.drain(f, sinks[i])
+	}
+	if c.reaped.Load() {
+		c.stopStreams()
 	}
 	return c, nil
 }
@@ -119,7 +149,9 @@ func pipeErr(cmd *Cmd, err error) error {
 type forkChild struct {
 	pid     int
 	stdin   *os.File
-	streams []*os.File
+	mu      sync.Mutex    // guards polled and files while Spawn registers them
+	polled  []*pipeStream // streams drained through the shared poller
+	files   []*os.File    // streams drained by their own goroutine (fallback)
 	done    chan ExitStatus
 	pending atomic.Int32 // open streams + 1 for the exit
 	reaped  atomic.Bool
@@ -150,12 +182,22 @@ func (c *forkChild) Signal(sig syscall.Signal, group bool) error {
 func (c *forkChild) exited(ws syscall.WaitStatus) {
 	c.status = FromWaitStatus(ws)
 	c.reaped.Store(true)
-	past := time.Unix(1, 0)
-	for _, f := range c.streams {
-		f.SetReadDeadline(past)
-	}
+	c.mu.Lock()
+	c.stopStreams()
+	c.mu.Unlock()
 	c.stdin.Close()
 	c.finishOne()
+}
+
+// stopStreams makes every stream read what is left and finish; c.mu is held.
+func (c *forkChild) stopStreams() {
+	for _, ps := range c.polled {
+		ps.close()
+	}
+	past := time.Unix(1, 0)
+	for _, f := range c.files {
+		f.SetReadDeadline(past)
+	}
 }
 
 func (c *forkChild) finishOne() {

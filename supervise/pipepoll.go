@@ -1,0 +1,234 @@
+package supervise
+
+import (
+	"io"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// Child output is drained by short-lived goroutines: a stream with nothing to read waits in one
+// epoll set shared by every child (one goroutine for all of them), and gets a goroutine only
+// while its pipe has data. 500 idle programs cost one waiting goroutine, not 1000 parked ones
+// with their stacks.
+//
+// A stream is registered EPOLLONESHOT: when its pipe becomes readable the poller disarms it and
+// starts a reader, which reads until the pipe is empty (EAGAIN) and then re-arms it, or until
+// EOF, or, once the child was reaped, until the pipe is empty (a grandchild may keep it open).
+
+// pipeStream is one output pipe of a child.
+type pipeStream struct {
+	id    uint64
+	fd    int
+	w     io.Writer
+	child *forkChild
+
+	mu      sync.Mutex
+	reading bool // a reader goroutine owns the stream
+	closing bool // the child was reaped: read what is left, then finish
+	done    bool
+
+	full, grown bool // pipe growth for heavy writers (see read)
+}
+
+// pipePoller is the shared epoll set. It runs while at least one stream is registered.
+type pipePoller struct {
+	mu      sync.Mutex
+	epfd    int
+	wake    int // eventfd that ends wait when the last stream is gone
+	streams map[uint64]*pipeStream
+	nextID  uint64
+	running bool
+	exited  chan struct{} // closed when the current wait goroutine returns
+}
+
+var thePoller = &pipePoller{streams: map[uint64]*pipeStream{}}
+
+// wakeID is the epoll data of the eventfd (stream ids start at 1).
+const wakeID = 0
+
+// add registers fd (non-blocking, close-on-exec, owned from now on) and arms it.
+func (p *pipePoller) add(fd int, w io.Writer, c *forkChild) (*pipeStream, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.running {
+		if err := p.start(); err != nil {
+			return nil, err
+		}
+	}
+	p.nextID++
+	s := &pipeStream{id: p.nextID, fd: fd, w: w, child: c}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLONESHOT}
+	setEventID(&ev, s.id)
+	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		if len(p.streams) == 0 {
+			p.stopLocked()
+		}
+		return nil, err
+	}
+	p.streams[s.id] = s
+	return s, nil
+}
+
+// start creates the epoll set and its wait goroutine; p.mu is held.
+func (p *pipePoller) start() error {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return err
+	}
+	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		unix.Close(epfd)
+		return err
+	}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN}
+	setEventID(&ev, wakeID)
+	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wake, &ev); err != nil {
+		unix.Close(wake)
+		unix.Close(epfd)
+		return err
+	}
+	p.epfd, p.wake, p.running = epfd, wake, true
+	p.exited = make(chan struct{})
+	go p.wait(epfd, wake, p.exited)
+	return nil
+}
+
+// stopLocked ends the wait goroutine (it closes the epoll set and the eventfd); p.mu is held.
+func (p *pipePoller) stopLocked() {
+	var one = [8]byte{1}
+	unix.Write(p.wake, one[:])
+	p.running = false
+}
+
+// wait dispatches readiness until it is told to stop.
+func (p *pipePoller) wait(epfd, wake int, exited chan struct{}) {
+	defer close(exited)
+	defer unix.Close(wake)
+	defer unix.Close(epfd)
+	events := make([]unix.EpollEvent, 64)
+	for {
+		n, err := unix.EpollWait(epfd, events, -1)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return // EBADF/EINVAL: cannot happen while we own epfd
+		}
+		for i := 0; i < n; i++ {
+			id := eventID(&events[i])
+			if id == wakeID {
+				return
+			}
+			p.mu.Lock()
+			s := p.streams[id]
+			p.mu.Unlock()
+			if s != nil {
+				s.dispatch()
+			}
+		}
+	}
+}
+
+// dispatch starts a reader unless one already owns the stream.
+func (s *pipeStream) dispatch() {
+	s.mu.Lock()
+	if s.reading || s.done {
+		s.mu.Unlock()
+		return
+	}
+	s.reading = true
+	s.mu.Unlock()
+	go s.read()
+}
+
+// close makes the stream read what is left and finish: the child was reaped.
+func (s *pipeStream) close() {
+	s.mu.Lock()
+	s.closing = true
+	if s.reading || s.done {
+		s.mu.Unlock()
+		return // the reader sees closing when the pipe is empty
+	}
+	s.reading = true
+	s.mu.Unlock()
+	go s.read()
+}
+
+// read owns the stream: it copies the pipe to w until it is empty, then re-arms it, or
+// finishes at EOF, on an error, or when the pipe is empty after the child was reaped.
+func (s *pipeStream) read() {
+	buf := bufPool.Get().(*[]byte)
+	defer bufPool.Put(buf)
+	for {
+		if s.full && !s.grown {
+			// A heavy writer filled the pipe: give it a bigger one, so it blocks less and
+			// each wake-up moves more (only for such writers, to spare the per-user limit).
+			s.grown = true
+			unix.FcntlInt(uintptr(s.fd), fSetPipeSz, bigPipe)
+		}
+		n, err := syscall.Read(s.fd, *buf)
+		if err == syscall.EINTR {
+			continue
+		}
+		if n > 0 {
+			s.w.Write((*buf)[:n])
+			s.full = s.full || n >= pipeSize // a full default pipe was read: grow it next time
+			continue
+		}
+		if err == syscall.EAGAIN {
+			s.mu.Lock()
+			if !s.closing {
+				s.reading = false
+				err = thePoller.rearm(s)
+				s.mu.Unlock()
+				if err == nil {
+					return
+				}
+				s.mu.Lock() // cannot wait for more: finish
+			}
+			s.mu.Unlock()
+		}
+		s.finish() // EOF, a read error, or reaped and empty
+		return
+	}
+}
+
+// rearm waits for the stream's next data; s.mu is held.
+func (p *pipePoller) rearm(s *pipeStream) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLONESHOT}
+	setEventID(&ev, s.id)
+	return unix.EpollCtl(p.epfd, unix.EPOLL_CTL_MOD, s.fd, &ev)
+}
+
+// finish unregisters and closes the stream, flushes a held line, and tells the child.
+func (s *pipeStream) finish() {
+	s.mu.Lock()
+	s.done = true
+	s.mu.Unlock()
+	p := thePoller
+	p.mu.Lock()
+	unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, s.fd, nil)
+	unix.Close(s.fd)
+	delete(p.streams, s.id)
+	if len(p.streams) == 0 && p.running {
+		p.stopLocked()
+	}
+	p.mu.Unlock()
+	if e, ok := s.w.(interface{ endOfStream() }); ok {
+		e.endOfStream()
+	}
+	s.child.finishOne()
+}
+
+// setEventID stores a 64-bit id in the event's data (Fd and Pad are its two halves).
+func setEventID(ev *unix.EpollEvent, id uint64) {
+	ev.Fd, ev.Pad = int32(uint32(id)), int32(uint32(id>>32))
+}
+
+func eventID(ev *unix.EpollEvent) uint64 {
+	return uint64(uint32(ev.Fd)) | uint64(uint32(ev.Pad))<<32
+}
