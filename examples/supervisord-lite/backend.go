@@ -10,6 +10,7 @@ import (
 type backend struct {
 	*supervise.Supervisor
 	certs *certMonitor // nil when no program has a certificate
+	trim  *memTrimmer  // told about status calls (their responses are the daemon's biggest)
 }
 
 var _ rpc.Backend = backend{}
@@ -17,6 +18,7 @@ var _ rpc.Backend = backend{}
 // Status is the Supervisor's, with "cert expires YYYY-MM-DD" added to the description of a
 // RUNNING program that serves a certificate.
 func (b backend) Status(spec string) ([]supervise.ProcessInfo, error) {
+	b.trim.poke()
 	infos, err := b.Supervisor.Status(spec)
 	for i := range infos {
 		if t, ok := b.certs.Expiry(infos[i].Group + ":" + infos[i].Name); ok {

@@ -233,10 +233,11 @@ func (d *daemon) run(cfg *conf.Config, sigs <-chan os.Signal) (*conf.Config, err
 		}
 	}
 	certs := newCertMonitor(cfg, sup, d.log)
+	trim := newMemTrimmer()
 	requests := make(chan request, 1)
 	var shuttingDown shutdownFlag
 	srv := rpc.NewServer(rpc.Options{
-		Backend:        backend{sup, certs},
+		Backend:        backend{sup, certs, trim},
 		Listeners:      listeners(cfg, d.log),
 		Identification: s.Identifier,
 		MainLog:        d.mainLogPath(),
@@ -263,7 +264,7 @@ func (d *daemon) run(cfg *conf.Config, sigs <-chan os.Signal) (*conf.Config, err
 	go func() { supDone <- sup.Serve(supCtx) }()
 	go func() { srvDone <- srv.Serve(srvCtx) }()
 	defer certs.start(supCtx)() // [gunicorn:x] certificates (seed_certs.go)
-	defer newMemTrimmer().start(supCtx, sup)()
+	defer trim.start(supCtx, sup)()
 
 	// stop ends this run: the supervisor stops every child in priority order, then the server.
 	stop := func() error {

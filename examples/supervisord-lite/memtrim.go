@@ -2,31 +2,54 @@ package main
 
 import (
 	"context"
+	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"time"
 
 	"github.com/supervisord-lite/supervisord-lite/supervise"
 )
 
-// A burst of activity (start-up, a reload, a crash storm) leaves garbage behind: parsed
-// configuration, spawn arguments, log buffers. The Go runtime returns such memory to the
-// operating system only slowly, so an idle daemon would keep the peak of its last burst resident
-// for minutes. memTrimmer watches the engine's events and, once at least trimAfter of them came
-// and then none for trimQuiet, collects and returns the free memory at once
-// (runtime/debug.FreeOSMemory). An idle daemon never wakes up for it.
+// A burst of activity (start-up, a reload, a crash storm, a client polling the status of 500
+// programs) leaves garbage behind: parsed configuration, spawn arguments, encoded responses.
+// The Go runtime returns such memory to the operating system only slowly, so an idle daemon
+// would keep the peak of its last burst resident for minutes. memTrimmer watches the engine's
+// events and the XML-RPC status calls (poke) and, once they have been quiet for trimQuiet and
+// at least trimBytes were allocated since the last trim, collects and returns the free memory
+// at once (freeMemory). An idle daemon never wakes up for it.
 type memTrimmer struct {
-	after int           // events that make a burst
-	quiet time.Duration // silence that ends it
-	trim  func()        // debug.FreeOSMemory
+	bytes uint64        // allocations that make a trim worth it
+	quiet time.Duration // silence that ends a burst
+	trim  func()        // freeMemory
+	poked chan struct{}
 }
 
 const (
-	trimAfter = 20
+	trimBytes = 2 << 20
 	trimQuiet = time.Second
 )
 
 func newMemTrimmer() *memTrimmer {
-	return &memTrimmer{after: trimAfter, quiet: trimQuiet, trim: debug.FreeOSMemory}
+	return &memTrimmer{bytes: trimBytes, quiet: trimQuiet, trim: freeMemory, poked: make(chan struct{}, 1)}
+}
+
+// freeMemory collects twice, so that buffers pooled in a sync.Pool (kept over one collection)
+// are freed too, and returns the free memory to the OS.
+func freeMemory() {
+	runtime.GC()
+	debug.FreeOSMemory()
+}
+
+// poke reports activity outside the engine (an XML-RPC call); it never blocks. A nil trimmer
+// ignores it.
+func (m *memTrimmer) poke() {
+	if m == nil {
+		return
+	}
+	select {
+	case m.poked <- struct{}{}:
+	default:
+	}
 }
 
 // start watches sup until ctx ends or the returned stop is called (it waits for the watcher).
@@ -47,28 +70,42 @@ func (m *memTrimmer) watch(ctx context.Context, events <-chan supervise.Event) {
 	quiet := time.NewTimer(time.Hour)
 	quiet.Stop()
 	defer quiet.Stop()
-	seen := 0
+	rearm := func() { // measured from the last activity
+		if !quiet.Stop() {
+			select {
+			case <-quiet.C:
+			default:
+			}
+		}
+		quiet.Reset(m.quiet)
+	}
+	last := allocated()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case e, ok := <-events:
+		case _, ok := <-events:
 			if !ok {
 				return
 			}
-			seen += 1 + e.Dropped
-			if seen >= m.after {
-				if !quiet.Stop() { // measured from the last event
-					select {
-					case <-quiet.C:
-					default:
-					}
-				}
-				quiet.Reset(m.quiet)
-			}
+			rearm()
+		case <-m.poked:
+			rearm()
 		case <-quiet.C:
-			m.trim()
-			seen = 0
+			if now := allocated(); now-last >= m.bytes {
+				m.trim()
+				last = allocated()
+			}
 		}
 	}
+}
+
+// allocated returns the bytes allocated on the heap since the program started.
+func allocated() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }

@@ -37,20 +37,21 @@ func serveEngine(t *testing.T) *supervise.Supervisor {
 	return sv
 }
 
-// A burst of events followed by silence trims once; a burst below the threshold never does.
+// A burst of events followed by silence trims once when enough was allocated, never otherwise.
 func TestMemTrimmerAfterBurst(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
-		after int
+		bytes uint64
 		want  int32
 	}{
-		{"burst", 20, 1},
-		{"below the threshold", 1000, 0},
+		{"burst", 1, 1},
+		{"too little allocated", 1 << 50, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sv := serveEngine(t)
 			var trims atomic.Int32
-			m := &memTrimmer{after: tc.after, quiet: 200 * time.Millisecond, trim: func() { trims.Add(1) }}
+			m := &memTrimmer{bytes: tc.bytes, quiet: 200 * time.Millisecond, trim: func() { trims.Add(1) },
+				poked: make(chan struct{}, 1)}
 			stop := m.start(context.Background(), sv)
 			defer stop()
 			burst(t, sv, "b", 10) // 10 programs: STARTING, RUNNING, EXITED each, and the group
@@ -79,6 +80,33 @@ func TestMemTrimmerAfterBurst(t *testing.T) {
 		})
 	}
 }
+
+// A status call (poke) is activity too: quiet after it trims once; an idle trimmer never does.
+func TestMemTrimmerPoke(t *testing.T) {
+	sv := serveEngine(t)
+	trims := make(chan struct{}, 10)
+	m := &memTrimmer{bytes: 1, quiet: 100 * time.Millisecond, trim: func() { trims <- struct{}{} },
+		poked: make(chan struct{}, 1)}
+	stop := m.start(context.Background(), sv)
+	defer stop()
+	time.Sleep(3 * m.quiet)
+	assert.Len(t, trims, 0, "no activity, no trim")
+	b := backend{Supervisor: sv, trim: m}
+	_, err := b.Status("nosuch")
+	require.Error(t, err)
+	trimSink = make([]byte, 1<<20) // allocations since the start: at least m.bytes
+	select {
+	case <-trims:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no trim after a status call")
+	}
+	time.Sleep(3 * m.quiet)
+	assert.Len(t, trims, 0, "one trim per burst")
+	var nilTrimmer *memTrimmer
+	nilTrimmer.poke() // a backend without a trimmer
+}
+
+var trimSink []byte
 
 // stop ends the watcher even when no event ever came.
 func TestMemTrimmerStops(t *testing.T) {
