@@ -123,7 +123,7 @@ func (*forkSpawner) Spawn(cmd *Cmd) (Child, error) {
 	c.mu.Lock() // exited may run before the streams are registered
 	defer c.mu.Unlock()
 	for i, fd := range streams {
-		if ps, err := thePoller.add(fd, sinks[i], c); err == nil {
+		if ps, err := pollAdd(fd, sinks[i], c); err == nil {
 			c.polled = append(c.polled, ps)
 			continue
 		}
@@ -137,6 +137,9 @@ func (*forkSpawner) Spawn(cmd *Cmd) (Child, error) {
 	}
 	return c, nil
 }
+
+// pollAdd registers an output pipe with the shared poller (a variable so that tests can refuse).
+var pollAdd = thePoller.add
 
 func pipeErr(cmd *Cmd, err error) error {
 	if errno, ok := err.(*os.SyscallError); ok && errno.Err == syscall.EMFILE {

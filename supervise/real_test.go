@@ -2,6 +2,7 @@ package supervise
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -385,4 +386,23 @@ func TestRealWriteStdinClosed(t *testing.T) {
 	info, serr := h.sv.Status("deaf")
 	require.NoError(t, serr)
 	assert.Equal(t, Running, info[0].State)
+}
+
+// When the shared poller refuses a pipe, the stream gets its own goroutine: the output is still
+// captured whole, and the exit waits for it.
+func TestRealOutputWithoutPoller(t *testing.T) {
+	old := pollAdd
+	pollAdd = func(int, io.Writer, *forkChild) (*pipeStream, error) { return nil, syscall.ENOSPC }
+	defer func() { pollAdd = old }()
+	h := newReal(t)
+	out, errLog := filepath.Join(h.dir, "out.log"), filepath.Join(h.dir, "err.log")
+	h.add(Program{Name: "talk", Command: "/bin/sh", Args: []string{"-c", "echo out; echo err >&2; printf partial"},
+		StartSecs: -1, AutoRestart: RestartNever, Stdout: Log{Path: out}, Stderr: Log{Path: errLog}})
+	h.untilState("talk", Exited)
+	b, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Equal(t, "out\npartial", string(b))
+	b, err = os.ReadFile(errLog)
+	require.NoError(t, err)
+	assert.Equal(t, "err\n", string(b))
 }
