@@ -180,13 +180,12 @@ func (s *pipeStream) read() {
 		if err == syscall.EAGAIN {
 			s.mu.Lock()
 			if !s.closing {
-				s.reading = false
-				err = thePoller.rearm(s)
-				s.mu.Unlock()
-				if err == nil {
+				s.reading = false // under s.mu: a dispatch waits for it, then starts a reader
+				if thePoller.rearm(s) == nil {
+					s.mu.Unlock()
 					return
 				}
-				s.mu.Lock() // cannot wait for more: finish
+				s.reading = true // cannot wait for more data: finish
 			}
 			s.mu.Unlock()
 		}
@@ -207,6 +206,10 @@ func (p *pipePoller) rearm(s *pipeStream) error {
 // finish unregisters and closes the stream, flushes a held line, and tells the child.
 func (s *pipeStream) finish() {
 	s.mu.Lock()
+	if s.done {
+		s.mu.Unlock()
+		return
+	}
 	s.done = true
 	s.mu.Unlock()
 	p := thePoller
