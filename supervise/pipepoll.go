@@ -40,7 +40,6 @@ type pipePoller struct {
 	streams map[uint64]*pipeStream
 	nextID  uint64
 	running bool
-	exited  chan struct{} // closed when the current wait goroutine returns
 }
 
 var thePoller = &pipePoller{streams: map[uint64]*pipeStream{}}
@@ -48,7 +47,8 @@ var thePoller = &pipePoller{streams: map[uint64]*pipeStream{}}
 // wakeID is the epoll data of the eventfd (stream ids start at 1).
 const wakeID = 0
 
-// add registers fd (non-blocking, close-on-exec, owned from now on) and arms it.
+// add registers fd (non-blocking, close-on-exec) and arms it; the stream owns fd from then on.
+// On an error fd is left to the caller.
 func (p *pipePoller) add(fd int, w io.Writer, c *forkChild) (*pipeStream, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -90,8 +90,7 @@ func (p *pipePoller) start() error {
 		return err
 	}
 	p.epfd, p.wake, p.running = epfd, wake, true
-	p.exited = make(chan struct{})
-	go p.wait(epfd, wake, p.exited)
+	go p.wait(epfd, wake)
 	return nil
 }
 
@@ -103,8 +102,7 @@ func (p *pipePoller) stopLocked() {
 }
 
 // wait dispatches readiness until it is told to stop.
-func (p *pipePoller) wait(epfd, wake int, exited chan struct{}) {
-	defer close(exited)
+func (p *pipePoller) wait(epfd, wake int) {
 	defer unix.Close(wake)
 	defer unix.Close(epfd)
 	events := make([]unix.EpollEvent, 64)
