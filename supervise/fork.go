@@ -213,28 +213,19 @@ func (c *forkChild) finishOne() {
 // holds has been read.
 func (c *forkChild) drain(f *os.File, w io.Writer) {
 	defer c.finishOne()
-	defer func() {
-		if e, ok := w.(interface{ endOfStream() }); ok {
-			e.endOfStream()
-		}
-	}()
+	defer endOfStream(w)
 	defer f.Close()
 	rc, err := f.SyscallConn()
 	if err != nil {
 		return
 	}
-	full, grown := false, false
+	var growth pipeGrowth
 	for {
 		var buf *[]byte
 		var n int
 		var rerr error
 		err := rc.Read(func(fd uintptr) bool {
-			if full && !grown {
-				// A heavy writer filled the pipe: give it a bigger one, so it blocks less and
-				// each wake-up moves more (only for such writers, to spare the per-user limit).
-				grown = true
-				syscall.Syscall(syscall.SYS_FCNTL, fd, fSetPipeSz, bigPipe)
-			}
+			growth.before(fd)
 			if buf == nil {
 				buf = bufPool.Get().(*[]byte)
 			}
@@ -278,7 +269,30 @@ func (c *forkChild) drain(f *os.File, w io.Writer) {
 		if n <= 0 || rerr != nil {
 			return
 		}
-		full = full || n >= pipeSize // a full default pipe was read: grow it on the next read
+		growth.after(n)
+	}
+}
+
+// pipeGrowth gives a heavy writer a bigger pipe, so that it blocks less and each wake-up moves
+// more: a read that found the default pipe full makes the next read raise it to bigPipe first
+// (only for such writers, to spare the per-user limit).
+type pipeGrowth struct{ full, grown bool }
+
+// before runs before each read of fd.
+func (g *pipeGrowth) before(fd uintptr) {
+	if g.full && !g.grown {
+		g.grown = true
+		syscall.Syscall(syscall.SYS_FCNTL, fd, fSetPipeSz, bigPipe)
+	}
+}
+
+// after runs after each read, with the bytes it got.
+func (g *pipeGrowth) after(n int) { g.full = g.full || n >= pipeSize }
+
+// endOfStream tells w, when it holds an unfinished line (a capture), that its stream ended.
+func endOfStream(w io.Writer) {
+	if e, ok := w.(interface{ endOfStream() }); ok {
+		e.endOfStream()
 	}
 }
 

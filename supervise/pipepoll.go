@@ -29,7 +29,7 @@ type pipeStream struct {
 	closing bool // the child was reaped: read what is left, then finish
 	done    bool
 
-	full, grown bool // pipe growth for heavy writers (see read)
+	growth pipeGrowth // only the reader touches it
 }
 
 // pipePoller is the shared epoll set. It runs while at least one stream is registered.
@@ -59,9 +59,7 @@ func (p *pipePoller) add(fd int, w io.Writer, c *forkChild) (*pipeStream, error)
 	}
 	p.nextID++
 	s := &pipeStream{id: p.nextID, fd: fd, w: w, child: c}
-	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLONESHOT}
-	setEventID(&ev, s.id)
-	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+	if err := p.arm(unix.EPOLL_CTL_ADD, s); err != nil {
 		if len(p.streams) == 0 {
 			p.stopLocked()
 		}
@@ -141,17 +139,13 @@ func (s *pipeStream) dispatch() {
 	go s.read()
 }
 
-// close makes the stream read what is left and finish: the child was reaped.
+// close makes the stream read what is left and finish: the child was reaped. A reader that
+// owns the stream already sees closing when the pipe is empty.
 func (s *pipeStream) close() {
 	s.mu.Lock()
 	s.closing = true
-	if s.reading || s.done {
-		s.mu.Unlock()
-		return // the reader sees closing when the pipe is empty
-	}
-	s.reading = true
 	s.mu.Unlock()
-	go s.read()
+	s.dispatch()
 }
 
 // read owns the stream: it copies the pipe to w until it is empty, then re-arms it, or
@@ -160,19 +154,14 @@ func (s *pipeStream) read() {
 	buf := bufPool.Get().(*[]byte)
 	defer bufPool.Put(buf)
 	for {
-		if s.full && !s.grown {
-			// A heavy writer filled the pipe: give it a bigger one, so it blocks less and
-			// each wake-up moves more (only for such writers, to spare the per-user limit).
-			s.grown = true
-			unix.FcntlInt(uintptr(s.fd), fSetPipeSz, bigPipe)
-		}
+		s.growth.before(uintptr(s.fd))
 		n, err := syscall.Read(s.fd, *buf)
 		if err == syscall.EINTR {
 			continue
 		}
 		if n > 0 {
 			s.w.Write((*buf)[:n])
-			s.full = s.full || n >= pipeSize // a full default pipe was read: grow it next time
+			s.growth.after(n)
 			continue
 		}
 		if err == syscall.EAGAIN {
@@ -196,9 +185,15 @@ func (s *pipeStream) read() {
 func (p *pipePoller) rearm(s *pipeStream) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	return p.arm(unix.EPOLL_CTL_MOD, s)
+}
+
+// arm registers (op EPOLL_CTL_ADD) or re-arms (EPOLL_CTL_MOD) s for one readiness event; p.mu
+// is held.
+func (p *pipePoller) arm(op int, s *pipeStream) error {
 	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLONESHOT}
 	setEventID(&ev, s.id)
-	return unix.EpollCtl(p.epfd, unix.EPOLL_CTL_MOD, s.fd, &ev)
+	return unix.EpollCtl(p.epfd, op, s.fd, &ev)
 }
 
 // finish unregisters and closes the stream, flushes a held line, and tells the child.
@@ -219,9 +214,7 @@ func (s *pipeStream) finish() {
 		p.stopLocked()
 	}
 	p.mu.Unlock()
-	if e, ok := s.w.(interface{ endOfStream() }); ok {
-		e.endOfStream()
-	}
+	endOfStream(s.w)
 	s.child.finishOne()
 }
 
