@@ -57,7 +57,7 @@ func follow(ctx context.Context, path string, from int64, w io.Writer, started f
 		case <-timer.C:
 		}
 		if fl.f == nil {
-			ok, err := fl.open()
+			ok, err := fl.open(fl.path)
 			if err != nil {
 				return err
 			}
@@ -99,17 +99,10 @@ func (fl *follower) close() {
 	}
 }
 
-// open opens path; a missing file is not an error (ok is false).
-func (fl *follower) open() (ok bool, err error) {
-	f, err := os.Open(fl.path)
-	if errors.Is(err, os.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, &FileError{Op: "follow", Path: fl.path, Kind: ErrFailed, Err: err}
-	}
+// use makes f the current file (closing the previous one), to be read from its start.
+func (fl *follower) use(f *os.File) {
+	fl.close()
 	fl.f, fl.pos, fl.last = f, 0, fl.last[:0]
-	return true, nil
 }
 
 // seekStart positions the first file according to Follow's from.
@@ -239,15 +232,14 @@ func (fl *follower) step(cur os.FileInfo) (bool, error) {
 	for attempt := 0; attempt < 100 && (fl.ctx == nil || fl.ctx.Err() == nil); attempt++ {
 		jc := fl.position(cur)
 		if jc == 0 {
-			return fl.switchTo(fl.path)
+			return fl.open(fl.path)
 		}
 		next, k, err := fl.openBelow(jc)
 		if err != nil || next == nil {
 			return false, err // nothing below cur yet (path is being re-created): next poll
 		}
 		if nfi, err := next.Stat(); err == nil && fl.consecutive(k, nfi, jc, cur) {
-			fl.close()
-			fl.f, fl.pos, fl.last = next, 0, fl.last[:0]
+			fl.use(next)
 			return true, nil
 		}
 		_ = next.Close() // the names moved meanwhile: locate cur again
@@ -286,9 +278,9 @@ func (fl *follower) consecutive(k int, next os.FileInfo, jc int, cur os.FileInfo
 	return err == nil && os.SameFile(fi, cur)
 }
 
-// switchTo makes the file at name the current one, read from its start; a missing file is left
-// for the next poll.
-func (fl *follower) switchTo(name string) (bool, error) {
+// open makes the file at name the current one, read from its start; a missing file is not an
+// error (ok is false: the next poll tries again).
+func (fl *follower) open(name string) (ok bool, err error) {
 	next, err := os.Open(name)
 	if errors.Is(err, os.ErrNotExist) {
 		return false, nil
@@ -296,8 +288,7 @@ func (fl *follower) switchTo(name string) (bool, error) {
 	if err != nil {
 		return false, fl.fail(err)
 	}
-	fl.close()
-	fl.f, fl.pos, fl.last = next, 0, fl.last[:0]
+	fl.use(next)
 	return true, nil
 }
 

@@ -174,7 +174,7 @@ func TestFollowPollRecognisesRegrownTruncation(t *testing.T) {
 	out := &syncBuffer{}
 	fl := &follower{path: name, w: out, buf: make([]byte, 128)}
 	defer fl.close()
-	ok, err := fl.open()
+	ok, err := fl.open(name)
 	require.NoError(t, err)
 	require.True(t, ok)
 	require.NoError(t, fl.poll())

@@ -61,11 +61,11 @@ func (w *Writer) shift() error {
 			if _, serr := os.Lstat(src); serr != nil {
 				continue
 			}
-			err = appendErr(err, removeBackup(w, i+1))
+			err = appendErr(err, w.emptySlot(i+1))
 			err = appendErr(err, renameIfExists(src, w.backupName(i+1, gz)))
 		}
 	}
-	err = appendErr(err, removeBackup(w, 1))
+	err = appendErr(err, w.emptySlot(1))
 	if rerr := renameIfExists(w.Filename, w.backupName(1, false)); rerr != nil {
 		// The current file stays where it is: report, and do not truncate it.
 		return appendErr(err, rerr)
@@ -73,10 +73,10 @@ func (w *Writer) shift() error {
 	return err
 }
 
-// removeBackup removes slot i (both forms) before a file moves there, as supervisord removes
+// emptySlot removes backup i (both forms) before a file moves there, as supervisord removes
 // before it renames: renaming over an existing file would make ext4 (auto_da_alloc) start
 // writing the moved file back inside the rename, on the writer's time.
-func removeBackup(w *Writer, i int) error {
+func (w *Writer) emptySlot(i int) error {
 	return appendErr(removeIfExists(w.backupName(i, false)), removeIfExists(w.backupName(i, true)))
 }
 
