@@ -115,15 +115,20 @@ func (s *Server) call(ctx context.Context, name string, args []any) (any, error)
 	if !m.noUpdate && s.stopping() {
 		return nil, xmlrpc.NewFault(FaultShutdownState, "")
 	}
-	v, err := m.fn(s, ctx, args)
-	if err != nil {
-		var f *Fault
-		if errors.As(err, &f) {
-			return nil, f
-		}
-		return nil, faultOf(err, "")
+	return reply(m.fn(s, ctx, args))
+}
+
+// reply passes a method's result on, and its error as a fault: a *Fault as is, any other error
+// through faultOf.
+func reply(v any, err error) (any, error) {
+	if err == nil {
+		return v, nil
 	}
-	return v, nil
+	var f *Fault
+	if errors.As(err, &f) {
+		return nil, f
+	}
+	return nil, faultOf(err, "")
 }
 
 // Argument conversion. Wrong types are INCORRECT_PARAMETERS (supervisord, being Python,
@@ -882,13 +887,5 @@ func (s *Server) callExtra(ctx context.Context, name string, args []any) (any, e
 	if s.stopping() {
 		return nil, xmlrpc.NewFault(FaultShutdownState, "")
 	}
-	v, err := fn(ctx, args)
-	if err != nil {
-		var f *Fault
-		if errors.As(err, &f) {
-			return nil, f
-		}
-		return nil, faultOf(err, "")
-	}
-	return v, nil
+	return reply(fn(ctx, args))
 }
