@@ -30,8 +30,9 @@ unit:
 
 # build: the daemon as one static binary (no cgo: no libc to match on the target, so a binary
 # built on Debian runs on an old glibc, and 1.3 MB less resident memory than a cgo build).
+STATIC_BUILD = CGO_ENABLED=0 $(GO) build -trimpath
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -o bin/supervisord-lite ./examples/supervisord-lite
+	$(STATIC_BUILD) -o bin/supervisord-lite ./examples/supervisord-lite
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
@@ -42,7 +43,7 @@ bench:
 DEMO_DIR ?= $(CURDIR)/.demo
 demo: deps
 	DEMO_DIR="$(DEMO_DIR)" scripts/demo-setup.sh
-	CGO_ENABLED=0 $(GO) build -trimpath -o "$(DEMO_DIR)/bin/supervisord-lite" ./examples/supervisord-lite
+	$(STATIC_BUILD) -o "$(DEMO_DIR)/bin/supervisord-lite" ./examples/supervisord-lite
 	@DEMO_DIR="$(DEMO_DIR)" SUPERVISORD_LITE="$(DEMO_DIR)/bin/supervisord-lite" scripts/demo-setup.sh --guide
 	@config=$$(sed -n 's/^CONFIG=//p' "$(DEMO_DIR)/env.sh"); \
 	exec env PYENV_ROOT="$(DEMO_DIR)/pyenv" "$(DEMO_DIR)/bin/supervisord-lite" -c "$$config"
