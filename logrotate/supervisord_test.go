@@ -25,7 +25,16 @@ import (
 const childScript = `import os, sys, time
 done, logdir = sys.argv[1], sys.argv[2]
 def snap():
-    return sorted((e.name, e.stat().st_size, e.stat().st_ino, e.stat().st_mtime_ns) for e in os.scandir(logdir))
+    # supervisord may rename a file between the listing and its stat: list again.
+    while True:
+        try:
+            out = []
+            for name in sorted(os.listdir(logdir)):
+                st = os.stat(os.path.join(logdir, name))
+                out.append((name, st.st_size, st.st_ino, st.st_mtime_ns))
+            return out
+        except FileNotFoundError:
+            continue
 # supervisord creates the log file around the time it forks us: a change caused by that must not
 # count as our first write being logged.
 deadline = time.time() + 10
@@ -169,7 +178,14 @@ stderr_logfile=%[4]s/%[1]s.err
 	for stable < 5 {
 		if time.Now().After(deadline) {
 			log, _ := os.ReadFile(filepath.Join(dir, "supervisord.log"))
-			t.Fatalf("children did not finish; supervisord.log:\n%s", log)
+			var errs strings.Builder
+			for _, c := range supervisordCases {
+				b, _ := os.ReadFile(filepath.Join(dir, c.name+".err"))
+				if len(b) > 0 {
+					fmt.Fprintf(&errs, "%s's stderr:\n%s\n", c.name, b)
+				}
+			}
+			t.Fatalf("children did not finish; supervisord.log:\n%s\n%s", log, errs.String())
 		}
 		time.Sleep(100 * time.Millisecond)
 		s := snapshot()
