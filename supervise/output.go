@@ -199,9 +199,10 @@ func (s *Supervisor) newCapture(group string, prog Program, channel string, l Lo
 			return nil, "", err
 		}
 	}
+	name := prog.Name // not prog: the closure would keep a copy of the whole Program
 	c.file = &logrotate.Writer{Filename: path, MaxBytes: l.MaxBytes, Backups: l.Backups,
 		OnError: func(err error) {
-			s.log(slog.LevelError, "%s log of %s: %v", channel, prog.Name, err)
+			s.log(slog.LevelError, "%s log of %s: %v", channel, name, err)
 		}}
 	return c, path, nil
 }

@@ -233,7 +233,7 @@ func (d *daemon) run(cfg *conf.Config, sigs <-chan os.Signal) (*conf.Config, err
 		}
 	}
 	certs := newCertMonitor(cfg, sup, d.log)
-	trim := newMemTrimmer()
+	trim := newMemTrimmer(d.log)
 	requests := make(chan request, 1)
 	var shuttingDown shutdownFlag
 	srv := rpc.NewServer(rpc.Options{

@@ -7,7 +7,8 @@
 //
 // It is thin: it wires the packages supervise, supervise/conf, supervise/rpc and logrotate.
 // Build it with CGO_ENABLED=0 (make build) for one static binary. After a burst of activity it
-// hands the memory it freed back to the OS (memtrim.go).
+// hands the memory it freed back to the OS (memtrim.go) and drops the pages of its own code
+// from its resident set (codepages_linux.go).
 package main
 
 import (

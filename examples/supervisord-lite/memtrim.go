@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
@@ -14,14 +15,16 @@ import (
 // programs) leaves garbage behind: parsed configuration, spawn arguments, encoded responses.
 // The Go runtime returns such memory to the operating system only slowly, so an idle daemon
 // would keep the peak of its last burst resident for minutes. memTrimmer watches the engine's
-// events and the XML-RPC status calls (poke) and, once they have been quiet for trimQuiet and
-// at least trimBytes were allocated since the last trim, collects and returns the free memory
-// at once (freeMemory). An idle daemon never wakes up for it.
+// events and the XML-RPC status calls (poke) and, once they have been quiet for trimQuiet, drops
+// the code pages the burst mapped (release: releaseCode, see codepages_linux.go) and, if at
+// least trimBytes were allocated since the last trim, collects and returns the free memory at
+// once (freeMemory). An idle daemon never wakes up for it.
 type memTrimmer struct {
-	bytes uint64        // allocations that make a trim worth it
-	quiet time.Duration // silence that ends a burst
-	trim  func()        // freeMemory
-	poked chan struct{}
+	bytes   uint64        // allocations that make a trim worth it
+	quiet   time.Duration // silence that ends a burst
+	trim    func()        // freeMemory
+	release func()        // releaseCode, every time a burst ends
+	poked   chan struct{}
 }
 
 const (
@@ -29,8 +32,18 @@ const (
 	trimQuiet = time.Second
 )
 
-func newMemTrimmer() *memTrimmer {
-	return &memTrimmer{bytes: trimBytes, quiet: trimQuiet, trim: freeMemory, poked: make(chan struct{}, 1)}
+// newMemTrimmer returns the daemon's trimmer; the first failure to release code pages goes
+// to log (a warning: the daemon works as before, with more resident memory).
+func newMemTrimmer(log *slog.Logger) *memTrimmer {
+	failed := false
+	release := func() {
+		if err := releaseCode(); err != nil && !failed {
+			failed = true
+			log.Warn("could not release the pages of the daemon's code: " + err.Error())
+		}
+	}
+	return &memTrimmer{bytes: trimBytes, quiet: trimQuiet, trim: freeMemory, release: release,
+		poked: make(chan struct{}, 1)}
 }
 
 // freeMemory collects twice, so that buffers pooled in a sync.Pool (kept over one collection)
@@ -95,6 +108,9 @@ func (m *memTrimmer) watch(ctx context.Context, events <-chan supervise.Event) {
 			if now := allocated(); now-last >= m.bytes {
 				m.trim()
 				last = allocated()
+			}
+			if m.release != nil {
+				m.release()
 			}
 		}
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -37,7 +39,8 @@ func serveEngine(t *testing.T) *supervise.Supervisor {
 	return sv
 }
 
-// A burst of events followed by silence trims once when enough was allocated, never otherwise.
+// A burst of events followed by silence trims once when enough was allocated, never otherwise;
+// it releases the code pages once either way.
 func TestMemTrimmerAfterBurst(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -49,9 +52,9 @@ func TestMemTrimmerAfterBurst(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sv := serveEngine(t)
-			var trims atomic.Int32
+			var trims, releases atomic.Int32
 			m := &memTrimmer{bytes: tc.bytes, quiet: 200 * time.Millisecond, trim: func() { trims.Add(1) },
-				poked: make(chan struct{}, 1)}
+				release: func() { releases.Add(1) }, poked: make(chan struct{}, 1)}
 			stop := m.start(context.Background(), sv)
 			defer stop()
 			burst(t, sv, "b", 10) // 10 programs: STARTING, RUNNING, EXITED each, and the group
@@ -70,13 +73,12 @@ func TestMemTrimmerAfterBurst(t *testing.T) {
 				}
 				time.Sleep(10 * time.Millisecond)
 			}
-			if tc.want > 0 {
-				for time.Now().Before(deadline) && trims.Load() == 0 {
-					time.Sleep(10 * time.Millisecond)
-				}
+			for time.Now().Before(deadline) && releases.Load() == 0 {
+				time.Sleep(10 * time.Millisecond)
 			}
 			time.Sleep(5 * m.quiet) // silence: no further trim
 			assert.Equal(t, tc.want, trims.Load())
+			assert.Equal(t, int32(1), releases.Load())
 		})
 	}
 }
@@ -111,7 +113,7 @@ var trimSink []byte
 // stop ends the watcher even when no event ever came.
 func TestMemTrimmerStops(t *testing.T) {
 	sv := serveEngine(t)
-	m := newMemTrimmer()
+	m := newMemTrimmer(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	stop := m.start(context.Background(), sv)
 	stop()
 	ctx, cancel := context.WithCancel(context.Background())
