@@ -12,8 +12,10 @@
 //
 // # Design
 //
-// Each process instance is owned by one goroutine running its state machine; the control API
-// talks to it through messages and reads an immutable snapshot it publishes after each step.
+// Each process instance is owned by one goroutine at a time running its state machine (a
+// chain: a small goroutine waits, a fresh one runs each step, so an idle process keeps a 2 kB
+// stack); the control API talks to it through messages and reads an immutable snapshot it
+// publishes after each step.
 // It is event-driven: a child's exit is handled the moment it is reaped, a crashed RUNNING
 // program is respawned at once, and the only timers are the ones a state needs (startsecs in
 // STARTING, the backoff delay in BACKOFF, stopwaitsecs in STOPPING). Nothing wakes while
@@ -30,7 +32,7 @@
 // files (AUTO names as supervisord's, NONE discards), with the last TailBytes of each stream
 // kept and, with Log.Events, each chunk published as an Event. An idle stream costs no
 // goroutine: every pipe waits in one shared epoll set, and a reader goroutine runs only while a
-// pipe has data (500 idle programs: one goroutine each, their owners).
+// pipe has data (500 idle programs: one waiting goroutine each).
 //
 // Clock and Spawner are injectable, so crash loops are tested deterministically on a fake
 // clock; the same engine runs real processes.

@@ -11,8 +11,9 @@ import (
 	"time"
 )
 
-// process is one supervised process instance. Its state lives in the goroutine running run();
-// everything else talks to it through cmds and reads the immutable snapshot it publishes.
+// process is one supervised process instance. Its state is owned by its goroutine chain (wait
+// and step, below); everything else talks to it through cmds and reads the immutable snapshot
+// it publishes.
 type process struct {
 	sv    *Supervisor
 	group string
@@ -20,10 +21,10 @@ type process struct {
 	out   *output  // where its stdout and stderr go
 
 	cmds chan procCmd
-	done chan struct{} // closed when run returns
+	done chan struct{} // closed when the goroutine chain ends (cmdQuit)
 	snap atomic.Pointer[snapshot]
 
-	// Owned by the run goroutine only.
+	// Owned by the goroutine chain only.
 	st     procState
 	queued []Event // state events of the current step, published once the step is complete
 }
@@ -107,38 +108,81 @@ func (p *process) call(ctx context.Context, c procCmd) (procReply, error) {
 	}
 }
 
-func (p *process) run() {
-	defer close(p.done)
-	for {
-		var tc <-chan time.Time
-		if p.st.timer != nil {
-			tc = p.st.timer.C()
-		}
-		var dc <-chan ExitStatus
-		if p.st.child != nil {
-			dc = p.st.child.Done()
-		}
-		select {
-		case r := <-p.st.cleaned:
-			p.st.cleaned = nil
-			p.cleanupDone(r)
-			p.settle()
-		case c := <-p.cmds:
-			r := p.handle(c)
-			p.settle()
-			c.reply <- r
-			if c.kind == cmdQuit {
-				p.stopTimer()
-				return
-			}
-		case <-tc:
-			p.st.timer, p.st.timerAt = nil, time.Time{}
-			p.settle()
-		case es := <-dc:
-			p.finish(es)
-			p.settle()
-		}
+// The process's state is owned by one goroutine at a time, in a chain: wait blocks until
+// something happens to the process (a command, its timer, its child's exit, the end of a
+// group cleanup) and hands it to a new step goroutine, which runs that step of the state
+// machine and hands over to a new wait. A goroutine's stack grows for the deepest call it
+// ever made (a spawn, a log line) and the runtime never shrinks a parked one below 4 kB; a
+// wait never calls deeper than the select, so each idle process costs one 2 kB stack and
+// not the 4-8 kB of a goroutine that has done a step. The `go` statements order the
+// goroutines of the chain, and the Supervisor's WaitGroup counts the chain once (startGoroutine)
+// until the quit step ends it.
+
+// wake is what ended a wait.
+type wake struct {
+	kind    wakeKind
+	cmd     procCmd
+	exit    ExitStatus
+	cleaned cleanupResult
+}
+
+type wakeKind int
+
+const (
+	wakeCmd wakeKind = iota
+	wakeTimer
+	wakeExit
+	wakeCleaned
+)
+
+func (p *process) wait() {
+	var tc <-chan time.Time
+	if p.st.timer != nil {
+		tc = p.st.timer.C()
 	}
+	var dc <-chan ExitStatus
+	if p.st.child != nil {
+		dc = p.st.child.Done()
+	}
+	var w wake
+	select {
+	case w.cleaned = <-p.st.cleaned:
+		w.kind = wakeCleaned
+	case w.cmd = <-p.cmds:
+		w.kind = wakeCmd
+	case <-tc:
+		w.kind = wakeTimer
+	case w.exit = <-dc:
+		w.kind = wakeExit
+	}
+	go p.step(w)
+}
+
+// step runs one step and starts the next wait, or ends the chain after cmdQuit.
+func (p *process) step(w wake) {
+	switch w.kind {
+	case wakeCleaned:
+		p.st.cleaned = nil
+		p.cleanupDone(w.cleaned)
+		p.settle()
+	case wakeCmd:
+		r := p.handle(w.cmd)
+		p.settle()
+		w.cmd.reply <- r
+		if w.cmd.kind == cmdQuit {
+			p.stopTimer()
+			close(p.done)
+			p.sv.wg.Done()
+			return
+		}
+	case wakeTimer:
+		p.st.timer, p.st.timerAt = nil, time.Time{}
+		p.settle()
+	case wakeExit:
+		p.finish(w.exit)
+		p.settle()
+	}
+	go p.wait()
 }
 
 func (p *process) handle(c procCmd) procReply {

@@ -89,8 +89,9 @@ type GroupInfo struct {
 // Supervisor runs groups of programs with supervisord's process semantics. Create it with New,
 // add groups (before or while serving), and run Serve. All methods are safe for concurrent use.
 //
-// Each process is owned by one goroutine (started by Serve) that runs its state machine; the
-// Supervisor's mutex guards only the table of groups.
+// Each process is owned by one goroutine at a time (a chain started by Serve, see
+// process.wait) that runs its state machine; the Supervisor's mutex guards only the table of
+// groups.
 type Supervisor struct {
 	opts        Options
 	clock       Clock
@@ -234,12 +235,11 @@ func (s *Supervisor) Serve(ctx context.Context) error {
 	return nil
 }
 
+// startGoroutine starts p's goroutine chain (process.wait and process.step); its step for
+// cmdQuit calls s.wg.Done.
 func (s *Supervisor) startGoroutine(p *process) {
 	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		p.run()
-	}()
+	go p.wait()
 }
 
 // shutdown is supervisord's ordered stop of every group.
