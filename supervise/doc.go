@@ -64,4 +64,6 @@
 //   - Program.FatalRetry gives a FATAL program a fresh round of start attempts after a delay.
 //   - Update and UpdateGroup restart only the programs of a group whose spec changed
 //     (supervisord restarts the whole group).
+//   - ClearLogs also clears the logs of a process that is not running (supervisord's
+//     clearProcessLogs silently does nothing then, its open issue #804).
 package supervise

@@ -314,9 +314,31 @@ func TestRealEnvStdinAndRotation(t *testing.T) {
 	res, err := h.sv.ClearLogs("echo")
 	require.NoError(t, err)
 	require.Len(t, res, 1)
+	require.NoError(t, res[0].Err)
+	// supervisord's removelogs: the current file starts empty, the backups stay.
+	cur, err = os.ReadFile(echo.Stdout.Path)
+	require.NoError(t, err)
+	assert.Empty(t, cur)
+	b1, err = os.ReadFile(echo.Stdout.Path + ".1")
+	require.NoError(t, err)
+	assert.Equal(t, "hello stdin\n", string(b1))
+	require.NoError(t, h.sv.WriteStdin("echo", []byte("third\n")))
+	h.untilOutput("echo", "third")
+	waitFor(t, func() bool { // the log after clear
+		b, _ := os.ReadFile(echo.Stdout.Path)
+		return string(b) == "third\n"
+	})
 	_, err = h.sv.Stop(context.Background(), "echo", true)
 	require.NoError(t, err)
 	assert.ErrorIs(t, h.sv.WriteStdin("echo", []byte("x")), ErrNotRunning)
+	// Deliberately unlike supervisord (its issue #804: clearProcessLogs does nothing once the
+	// process is stopped), a stopped process's log is cleared too.
+	res, err = h.sv.ClearLogs("echo")
+	require.NoError(t, err)
+	require.NoError(t, res[0].Err)
+	cur, err = os.ReadFile(echo.Stdout.Path)
+	require.NoError(t, err)
+	assert.Empty(t, cur)
 }
 
 // Serve returns only when every child is gone.

@@ -820,8 +820,9 @@ func (s *Supervisor) Status(spec string) ([]ProcessInfo, error) {
 	return out, nil
 }
 
-// ClearLogs truncates the log files of the processes of spec, backups included
-// (supervisord's clearProcessLogs).
+// ClearLogs removes the current log files of the processes of spec and starts them empty; the
+// backups stay (supervisord's clearProcessLogs). Unlike supervisord, it does so for a process
+// that is not running too.
 func (s *Supervisor) ClearLogs(spec string) ([]Result, error) {
 	procs, single, err := s.lookup("clear", spec)
 	if err != nil {
