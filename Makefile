@@ -55,5 +55,6 @@ BENCH_DIR ?= ../shared/bench
 bench-compare: deps build
 	@printf "SUP_LABEL=supervisord-lite\nSUP_START='%s -n -c {conf}'\nSUP_CTL='%s ctl -c {conf}'\n" \
 		"$(CURDIR)/bin/supervisord-lite" "$(CURDIR)/bin/supervisord-lite" > bin/supervisord-lite.env
+	rm -f bin/bench-results.txt # run.sh appends: the summary is of this run only
 	cd $(BENCH_DIR) && ./run.sh $(if $(QUICK),-q) -r $(REPS) -o $(CURDIR)/bin/bench-results.txt \
 		-p profiles/python-supervisord.env -p $(CURDIR)/bin/supervisord-lite.env $(SCENARIOS)
