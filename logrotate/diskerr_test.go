@@ -8,6 +8,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -93,7 +94,9 @@ func TestDiskErrorsAreDroppedReportedOnceAndRecovered(t *testing.T) {
 			dir := t.TempDir()
 			d := &disk{}
 			errs := &errorLog{}
-			w := &Writer{Filename: filepath.Join(dir, "d.log"), OnError: errs.add, openFile: d.open}
+			clock := time.Date(2026, 11, 26, 12, 0, 0, 0, time.Local)
+			w := &Writer{Filename: filepath.Join(dir, "d.log"), OnError: errs.add, openFile: d.open,
+				Now: func() time.Time { return clock }}
 			if tc.rotations {
 				w.MaxBytes, w.Backups = 500, 50
 			}
@@ -106,19 +109,36 @@ func TestDiskErrorsAreDroppedReportedOnceAndRecovered(t *testing.T) {
 				require.Equal(t, len(line(i)), n)
 				written.Write(line(i))
 			}
-			for episode := 0; episode < 2; episode++ {
+			fail := func(n int) {
 				d.set(tc.writeErr, tc.openErr)
-				for end := i + 100; i < end; i++ {
+				for end := i + n; i < end; i++ {
 					n, err := w.Write(line(i))
 					assert.NoError(t, err)
 					assert.Equal(t, len(line(i)), n)
 					lost.Write(line(i))
 				}
+			}
+			succeed := func(n int) {
 				d.set(nil, nil)
-				for end := i + 100; i < end; i++ {
+				for end := i + n; i < end; i++ {
 					_, _ = w.Write(line(i))
 					written.Write(line(i))
 				}
+			}
+			for episode := 0; episode < 2; episode++ {
+				fail(60)
+				// Writes that succeed less than ErrorQuiet after the last failure, then fail
+				// again (a nearly full disk): the same episode.
+				clock = clock.Add(ErrorQuiet / 2)
+				succeed(10)
+				clock = clock.Add(ErrorQuiet / 2)
+				fail(40)
+				clock = clock.Add(ErrorQuiet - time.Second)
+				succeed(10)
+				require.Len(t, errs.all(), episode+1, "alternations within ErrorQuiet are one episode")
+				// A success ErrorQuiet after the last failure ends it; the next failure is new.
+				clock = clock.Add(time.Second)
+				succeed(90)
 				// One report per episode, naming the cause.
 				got := errs.all()
 				require.Len(t, got, episode+1)

@@ -14,7 +14,8 @@
 //     semantics of supervisord's clearLog / clearProcessLogs;
 //   - a disk error (ENOSPC, EIO, a directory that went away) never blocks or fails the caller:
 //     the bytes are counted as dropped ([Writer.Dropped]), the error is reported once per episode
-//     through OnError, and writing resumes by itself when the disk recovers.
+//     through OnError (an episode ends [ErrorQuiet] after its last failure), and writing resumes
+//     by itself when the disk recovers.
 //
 // The readers work on a path, never on a Writer, so they never take a Writer's lock:
 // [ReadFile] follows supervisord's readLog / readProcessLog rules, [TailFile] its

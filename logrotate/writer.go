@@ -50,9 +50,11 @@ type Writer struct {
 	// Now is the clock used by Every and MaxAge. nil means time.Now.
 	Now func() time.Time
 	// OnError is called once per error episode: an episode starts at the first failed open,
-	// write, rotation or compression and ends at the next Write that succeeds completely. It is
-	// called without the Writer's lock held, so it may write to this Writer. nil ignores errors
-	// (they are still counted by Dropped).
+	// write, rotation or compression and ends at the first Write that succeeds completely
+	// ErrorQuiet (a minute) or more after the episode's last failure. A disk with a little room
+	// left, where small writes fit and big ones fail, is so reported once and not at every
+	// alternation. It is called without the Writer's lock held, so it may write to this
+	// Writer. nil ignores errors (they are still counted by Dropped).
 	OnError func(error)
 	// Mode is the permission of created files, before the umask. 0 means 0644.
 	Mode os.FileMode
@@ -62,6 +64,7 @@ type Writer struct {
 	size     int64
 	dropped  int64
 	failing  bool
+	lastFail time.Time    // the last failure of the current episode
 	regular  bool         // the open file is a regular file (not /dev/stdout, a pipe...): rotatable
 	boundary time.Time    // next time-based rotation; zero until the file was first opened
 	job      *compressJob // running compression, nil when none
@@ -115,13 +118,20 @@ func (w *Writer) Write2(p, q []byte) (int, error) {
 	return len(p) + len(q), nil
 }
 
+// ErrorQuiet is how long a Writer must have gone without a failure for a successful Write to end
+// an error episode (see OnError).
+const ErrorQuiet = time.Minute
+
 // episode records the outcome of a Write and returns the error to report, if this one starts an
-// error episode.
+// error episode. A success reads the clock only during an episode.
 func (w *Writer) episode(err error) error {
 	if err == nil {
-		w.failing = false
+		if w.failing && w.now().Sub(w.lastFail) >= ErrorQuiet {
+			w.failing = false
+		}
 		return nil
 	}
+	w.lastFail = w.now()
 	if w.failing {
 		return nil
 	}

@@ -54,7 +54,12 @@ func TestRealDiskFull(t *testing.T) {
 	infos, err := h.sv.Status("ticker")
 	require.NoError(t, err)
 	assert.Equal(t, Running, infos[0].State, "still running and answering")
-	assert.Equal(t, sizeFull, fileSize(t, p.Stdout.Path), "nothing written while full")
+	// tmpfs allocates whole pages, and a big write can fail (a large folio does not fit) where a
+	// smaller one later fits into the page the file already has: while full, the file may grow
+	// into the rest of its last page, never beyond.
+	sizeLater := fileSize(t, p.Stdout.Path)
+	const page = 4096
+	assert.LessOrEqual(t, sizeLater, (sizeFull+page-1)/page*page, "nothing written beyond the file's last page while full")
 
 	// Free the space: logging resumes by itself.
 	require.NoError(t, filler.Close())
@@ -66,6 +71,7 @@ func TestRealDiskFull(t *testing.T) {
 			errLines++
 		}
 	}
+	// Writes that fitted in between do not end the episode (logrotate.ErrorQuiet).
 	assert.Equal(t, 1, errLines, "the error episode is logged once")
 	_, err = h.sv.Stop(context.Background(), "ticker", true)
 	require.NoError(t, err)
