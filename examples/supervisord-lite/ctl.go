@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/supervisord-lite/supervisord-lite/internal/getopt"
 	"io"
 	"net/url"
 	"os"
@@ -51,15 +52,15 @@ Actions are commands like "tail" or "stop".  Use the action "help" to find out
 about available actions.
 `
 
-var ctlOptSpecs = []optSpec{
-	{short: "h", long: "help", key: "help"},
-	{short: "?", key: "help"},
-	{short: "c", long: "configuration", value: true, key: "configfile"},
-	{short: "i", long: "interactive", key: "interactive"},
-	{short: "s", long: "serverurl", value: true, key: "serverurl"},
-	{short: "u", long: "username", value: true, key: "username"},
-	{short: "p", long: "password", value: true, key: "password"},
-	{short: "r", long: "history_file", value: true, key: "history"},
+var ctlOptSpecs = []getopt.Spec{
+	{Short: "h", Long: "help", Key: "help"},
+	{Short: "?", Key: "help"},
+	{Short: "c", Long: "configuration", Arg: true, Key: "configfile"},
+	{Short: "i", Long: "interactive", Key: "interactive"},
+	{Short: "s", Long: "serverurl", Arg: true, Key: "serverurl"},
+	{Short: "u", Long: "username", Arg: true, Key: "username"},
+	{Short: "p", Long: "password", Arg: true, Key: "password"},
+	{Short: "r", Long: "history_file", Arg: true, Key: "history"},
 }
 
 // ctlSettings are supervisorctl's options after the command line and [supervisorctl] are
@@ -113,25 +114,25 @@ func runCtl(argv0 string, args []string, stdout, stderr io.Writer) int {
 // parseCtlArgs applies supervisorctl's rules: options (Python getopt), then the config file
 // (-c, or the first of the search paths that exists, or none), command line first.
 func parseCtlArgs(argv0 string, args []string) (s ctlSettings, rest []string, help bool, err error) {
-	opts, rest, err := getopt(args, ctlOptSpecs)
+	opts, rest, err := getopt.Parse(args, ctlOptSpecs)
 	if err != nil {
 		return s, nil, false, &usageError{err.Error()}
 	}
 	set := map[string]string{}
-	for i, o := range opts {
-		if o.key == "help" {
+	for _, o := range opts {
+		if o.Key == "help" {
 			return s, nil, true, nil
 		}
-		if o.key == "serverurl" {
-			if u, perr := url.Parse(o.value); perr != nil || u.Scheme == "" || (u.Host == "" && u.Path == "") {
+		if o.Key == "serverurl" {
+			if u, perr := url.Parse(o.Value); perr != nil || u.Scheme == "" || (u.Host == "" && u.Path == "") {
 				return s, nil, false, &usageError{fmt.Sprintf("invalid value for %s %s: value %s is not a URL",
-					ctlFlagName(args, i), pyRepr(o.value), pyRepr(o.value))}
+					o.Opt, pyRepr(o.Value), pyRepr(o.Value))}
 			}
 		}
-		if _, dup := set[o.key]; dup {
-			return s, nil, false, &usageError{fmt.Sprintf("conflicting command line option %s", pyRepr(ctlFlagName(args, i)))}
+		if _, dup := set[o.Key]; dup {
+			return s, nil, false, &usageError{fmt.Sprintf("conflicting command line option %s", pyRepr(o.Opt))}
 		}
-		set[o.key] = o.value
+		set[o.Key] = o.Value
 	}
 	file, given := set["configfile"]
 	if !given {
@@ -165,51 +166,6 @@ func parseCtlArgs(argv0 string, args []string) (s ctlSettings, rest []string, he
 	}
 	_, s.interactive = set["interactive"]
 	return s, rest, false, nil
-}
-
-// ctlFlagName returns how the i-th parsed option was spelled, for messages ("-s" or
-// "--serverurl"): getopt reports options in order, so the i-th option-looking argument
-// that is not a value is it. Good enough for messages; "-s" is the fallback.
-func ctlFlagName(args []string, i int) string {
-	n := 0
-	for j := 0; j < len(args); j++ {
-		a := args[j]
-		if !strings.HasPrefix(a, "-") || a == "-" || a == "--" {
-			break
-		}
-		if strings.HasPrefix(a, "--") {
-			name, _, hasVal := strings.Cut(a[2:], "=")
-			sp, err := longSpec(ctlOptSpecs, name)
-			if err != nil {
-				break
-			}
-			if n == i {
-				return "--" + sp.long
-			}
-			n++
-			if sp.value && !hasVal {
-				j++
-			}
-			continue
-		}
-		for k := 1; k < len(a); k++ {
-			sp, ok := shortSpec(ctlOptSpecs, a[k:k+1])
-			if !ok {
-				return "-s"
-			}
-			if n == i {
-				return "-" + sp.short
-			}
-			n++
-			if sp.value {
-				if k == len(a)-1 {
-					j++
-				}
-				break
-			}
-		}
-	}
-	return "-s"
 }
 
 // loadCtlSection reads [supervisorctl] from file the way supervisorctl does: only that

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/supervisord-lite/supervisord-lite/internal/getopt"
 	"io"
 	"os"
 	"path/filepath"
@@ -19,33 +20,33 @@ type daemonFlags struct {
 	set           map[string]string // [supervisord] key -> value given on the command line
 }
 
-var daemonOpts = []optSpec{
-	{"h", "help", false, "help"},
-	{"?", "", false, "help"},
-	{"v", "version", false, "version"},
-	{"c", "configuration", true, "configfile"},
-	{"n", "nodaemon", false, "nodaemon"},
-	{"s", "silent", false, "silent"},
-	{"u", "user", true, "user"},
-	{"m", "umask", true, "umask"},
-	{"d", "directory", true, "directory"},
-	{"l", "logfile", true, "logfile"},
-	{"y", "logfile_maxbytes", true, "logfile_maxbytes"},
-	{"z", "logfile_backups", true, "logfile_backups"},
-	{"e", "loglevel", true, "loglevel"},
-	{"j", "pidfile", true, "pidfile"},
-	{"i", "identifier", true, "identifier"},
-	{"q", "childlogdir", true, "childlogdir"},
-	{"k", "nocleanup", false, "nocleanup"},
-	{"a", "minfds", true, "minfds"},
-	{"t", "strip_ansi", false, "strip_ansi"},
-	{"", "minprocs", true, "minprocs"},
-	{"", "profile_options", true, "profile_options"},
+var daemonOpts = []getopt.Spec{
+	{Short: "h", Long: "help", Key: "help"},
+	{Short: "?", Key: "help"},
+	{Short: "v", Long: "version", Key: "version"},
+	{Short: "c", Long: "configuration", Arg: true, Key: "configfile"},
+	{Short: "n", Long: "nodaemon", Key: "nodaemon"},
+	{Short: "s", Long: "silent", Key: "silent"},
+	{Short: "u", Long: "user", Arg: true, Key: "user"},
+	{Short: "m", Long: "umask", Arg: true, Key: "umask"},
+	{Short: "d", Long: "directory", Arg: true, Key: "directory"},
+	{Short: "l", Long: "logfile", Arg: true, Key: "logfile"},
+	{Short: "y", Long: "logfile_maxbytes", Arg: true, Key: "logfile_maxbytes"},
+	{Short: "z", Long: "logfile_backups", Arg: true, Key: "logfile_backups"},
+	{Short: "e", Long: "loglevel", Arg: true, Key: "loglevel"},
+	{Short: "j", Long: "pidfile", Arg: true, Key: "pidfile"},
+	{Short: "i", Long: "identifier", Arg: true, Key: "identifier"},
+	{Short: "q", Long: "childlogdir", Arg: true, Key: "childlogdir"},
+	{Short: "k", Long: "nocleanup", Key: "nocleanup"},
+	{Short: "a", Long: "minfds", Arg: true, Key: "minfds"},
+	{Short: "t", Long: "strip_ansi", Key: "strip_ansi"},
+	{Long: "minprocs", Arg: true, Key: "minprocs"},
+	{Long: "profile_options", Arg: true, Key: "profile_options"},
 }
 
 func parseDaemonFlags(args []string) (daemonFlags, error) {
 	f := daemonFlags{set: map[string]string{}}
-	opts, rest, err := getopt(args, daemonOpts)
+	opts, rest, err := getopt.Parse(args, daemonOpts)
 	if err != nil {
 		return f, err
 	}
@@ -59,7 +60,7 @@ func parseDaemonFlags(args []string) (daemonFlags, error) {
 	// supervisord handles the options in order: -h and -v print and exit at once, a bad value or
 	// a repeated option is a usage error.
 	for _, o := range opts {
-		switch o.key {
+		switch o.Key {
 		case "help":
 			f.help = true
 			return f, nil
@@ -67,19 +68,19 @@ func parseDaemonFlags(args []string) (daemonFlags, error) {
 			f.version = true
 			return f, nil
 		}
-		if msg := checkDaemonValue(o.key, o.value); msg != "" {
-			return f, fmt.Errorf("invalid value for %s %s: %s", o.opt, pyRepr(o.value), msg)
+		if msg := checkDaemonValue(o.Key, o.Value); msg != "" {
+			return f, fmt.Errorf("invalid value for %s %s: %s", o.Opt, pyRepr(o.Value), msg)
 		}
-		if _, dup := f.set[o.key]; dup || (o.key == "configfile" && f.configFile != "") {
-			return f, fmt.Errorf("conflicting command line option %s", pyRepr(o.opt))
+		if _, dup := f.set[o.Key]; dup || (o.Key == "configfile" && f.configFile != "") {
+			return f, fmt.Errorf("conflicting command line option %s", pyRepr(o.Opt))
 		}
-		switch o.key {
+		switch o.Key {
 		case "configfile":
-			f.configFile = o.value
+			f.configFile = o.Value
 		case "nodaemon", "silent", "nocleanup", "strip_ansi":
-			f.set[o.key] = "true"
+			f.set[o.Key] = "true"
 		default:
-			f.set[o.key] = o.value
+			f.set[o.Key] = o.Value
 		}
 	}
 	delete(f.set, "profile_options") // accepted for compatibility; there is no Python profiler
