@@ -16,6 +16,7 @@ import (
 	"github.com/supervisord-lite/supervisord-lite/supervise"
 	"github.com/supervisord-lite/supervisord-lite/supervise/conf"
 	"github.com/supervisord-lite/supervisord-lite/supervise/rpc"
+	"github.com/supervisord-lite/supervisord-lite/supervise/web"
 )
 
 // runDaemon is supervisord: parse options, read the config, daemonize unless told not to, then
@@ -236,7 +237,15 @@ func (d *daemon) run(cfg *conf.Config, sigs <-chan os.Signal) (*conf.Config, err
 	trim := newMemTrimmer(d.log)
 	requests := make(chan request, 1)
 	var shuttingDown shutdownFlag
+	// Dashboard hook (issue 14): the web dashboard at "/" on every listener of the API, behind
+	// the same auth. Moves to supervise/daemon's extension point for handlers when that lands.
+	dashboard, err := web.New(web.Options{Backend: backend{sup, certs, trim}, Identifier: s.Identifier,
+		MainLog: d.mainLogPath(), CertExpiry: certs.Expiry, Logger: d.log})
+	if err != nil {
+		return nil, err
+	}
 	srv := rpc.NewServer(rpc.Options{
+		Pages:          dashboard,
 		Backend:        backend{sup, certs, trim},
 		Listeners:      listeners(cfg, d.log),
 		Identification: s.Identifier,

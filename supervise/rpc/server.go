@@ -81,6 +81,10 @@ type Options struct {
 	// system namespaces are supervisord's and are not extended). They are callable but not
 	// listed by system.listMethods, so supervisorctl sees exactly supervisord's API.
 	Extra map[string]ExtraMethod
+	// Pages serves every request whose path is not the API's (/RPC2, /logtail, /mainlogtail),
+	// on every listener and behind its authentication, e.g. the dashboard of package
+	// supervise/web at "/". nil = supervisord's 404 page.
+	Pages http.Handler
 }
 
 func (o Options) withDefaults() Options {
@@ -233,6 +237,8 @@ func (s *Server) handler(l Listener) http.Handler {
 			s.serveLogtail(w, r)
 		case strings.HasPrefix(uri, "/mainlogtail"):
 			s.serveMainLogtail(w, r)
+		case s.opts.Pages != nil:
+			s.opts.Pages.ServeHTTP(w, r)
 		default:
 			errorPage(w, http.StatusNotFound)
 		}

@@ -1,0 +1,220 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
+	"github.com/supervisord-lite/supervisord-lite/supervise"
+)
+
+// browser starts Debian's chromium headless (through the DevTools protocol, with chromedp)
+// with a fresh profile; it and its processes end with the test.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	testenv.Short(t)
+	exe := testenv.LookPath(t, "chromium", "chromium")
+	profile, err := os.MkdirTemp("", "dashboard-chromium-")
+	require.NoError(t, err)
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(profile),
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.WindowSize(1100, 700),
+	}
+	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	// This chromedp's protocol tables predate some of chromium's enum values (Network events
+	// it cannot decode and that no test uses); those complaints are dropped.
+	errorf := func(format string, args ...any) {
+		if msg := fmt.Sprintf(format, args...); !strings.Contains(msg, "could not unmarshal event") {
+			t.Log(msg)
+		}
+	}
+	ctx, cancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf), chromedp.WithErrorf(errorf))
+	ctx, tcancel := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(func() {
+		tcancel()
+		cancel()
+		acancel() // waits for the browser process
+		// Its last helpers may still be writing the profile for a moment.
+		for i := 0; i < 50; i++ {
+			if err := os.RemoveAll(profile); err == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Errorf("profile %s could not be removed", profile)
+	})
+	require.NoError(t, chromedp.Run(ctx), "start chromium")
+	return ctx
+}
+
+// artifact is where a screenshot of the test is kept: $DASHBOARD_ARTIFACTS if set, else the
+// system's temporary directory (it outlives the test on purpose).
+func artifact(t *testing.T, name string, png []byte) {
+	t.Helper()
+	dir := os.Getenv("DASHBOARD_ARTIFACTS")
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	p := filepath.Join(dir, name)
+	require.NoError(t, os.WriteFile(p, png, 0o644))
+	t.Logf("screenshot: %s (%d bytes)", p, len(png))
+}
+
+// rowState is the state shown in the row of spec.
+func rowState(spec string) string {
+	return `(document.getElementById("p-` + spec + `")?.querySelector("td.s").textContent || "")`
+}
+
+// In a real browser against a real Supervisor: the page shows the states, a press on stop
+// turns the row STOPPED without a reload (pushed over server-sent events), the tail view
+// shows new log lines as they are written, the filter hides rows, and the page fits a phone.
+func TestBrowserDashboard(t *testing.T) {
+	ctx := browser(t)
+	sv, base, _ := realDashboard(t)
+
+	var states map[string]string
+	require.NoError(t, chromedp.Run(ctx,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(`#rows`, chromedp.ByQuery),
+		chromedp.Poll(`document.getElementById("live").className === "on"`, nil, chromedp.WithPollingTimeout(30*time.Second)),
+		chromedp.Evaluate(`Object.fromEntries([...document.querySelectorAll("#rows tr:not(.g)")].map(tr => [tr.querySelector("td.n").textContent, tr.querySelector("td.s").textContent]))`, &states),
+	))
+	assert.Equal(t, map[string]string{"app:ticker": "RUNNING", "app:sleeper": "RUNNING", "lonely": "RUNNING",
+		"broken": "FATAL", "<i>hostile</i>": "STOPPED"}, states)
+	var injected bool
+	var fatalDesc string
+	require.NoError(t, chromedp.Run(ctx,
+		chromedp.Evaluate(`document.querySelector("#rows i") !== null`, &injected),
+		chromedp.Evaluate(`document.getElementById("p-broken:broken").querySelector("td.d").textContent`, &fatalDesc),
+	))
+	assert.False(t, injected, "a program name became markup")
+	assert.Contains(t, fatalDesc, "can't find command '/nonexistent/prog'; retry in 4m5")
+
+	// Page weight, as the browser loaded it.
+	var weight struct{ Doc, Total float64 }
+	require.NoError(t, chromedp.Run(ctx, chromedp.Evaluate(`(() => {
+		const nav = performance.getEntriesByType("navigation")[0];
+		const res = performance.getEntriesByType("resource").filter(r => !r.name.includes("/events"));
+		return {Doc: nav.encodedBodySize, Total: nav.encodedBodySize + res.reduce((s, r) => s + r.encodedBodySize, 0)};
+	})()`, &weight)))
+	t.Logf("page weight: document %.0f bytes, with script and style %.0f bytes (5 processes)", weight.Doc, weight.Total)
+
+	// Press stop on app:sleeper: the row turns STOPPED with no reload. The time from the
+	// engine's state change to the page showing it is measured with the wall clock on both sides.
+	events, cancel := sv.Subscribe(64)
+	defer cancel()
+	require.NoError(t, chromedp.Run(ctx, chromedp.Evaluate(`window.notReloaded = true;
+		window.stoppedAt = 0;
+		new MutationObserver(() => {
+			if (!window.stoppedAt && `+rowState("app:sleeper")+` === "STOPPED") window.stoppedAt = Date.now();
+		}).observe(document.getElementById("rows"), {childList: true, subtree: true});`, nil)))
+	require.NoError(t, chromedp.Run(ctx, chromedp.Click(`button[value="stop app:sleeper"]`, chromedp.ByQuery)))
+	var engineAt time.Time
+	for engineAt.IsZero() {
+		select {
+		case ev := <-events:
+			if ev.Kind == supervise.EventState && ev.Name == "sleeper" && ev.To == supervise.Stopped {
+				engineAt = time.Now()
+			}
+		case <-ctx.Done():
+			t.Fatal("no STOPPED event from the engine")
+		}
+	}
+	var shownAt float64
+	var notReloaded bool
+	var msg string
+	require.NoError(t, chromedp.Run(ctx,
+		chromedp.Poll(`window.stoppedAt`, &shownAt, chromedp.WithPollingTimeout(30*time.Second)),
+		chromedp.Evaluate(`window.notReloaded === true`, &notReloaded),
+		chromedp.Poll(`document.getElementById("msg").textContent.startsWith("stopped") && document.getElementById("msg").textContent`, &msg, chromedp.WithPollingTimeout(30*time.Second)),
+	))
+	assert.True(t, notReloaded, "the page was reloaded")
+	assert.Equal(t, "stopped app:sleeper", msg)
+	t.Logf("state change to page: %d ms (engine STOPPED event to the row showing it)",
+		int64(shownAt)-engineAt.UnixMilli())
+	infos, err := sv.Status("app:sleeper")
+	require.NoError(t, err)
+	assert.Equal(t, supervise.Stopped, infos[0].State)
+
+	// The stdout tail of the ticker: new lines arrive while we watch.
+	var first string
+	require.NoError(t, chromedp.Run(ctx,
+		chromedp.Click(`#p-app\:ticker a.t`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#tail`, chromedp.ByQuery),
+		chromedp.Poll(`(document.getElementById("tailpre").textContent.match(/tick \d+\n/g) || []).length >= 2 && document.getElementById("tailpre").textContent`, &first, chromedp.WithPollingTimeout(30*time.Second)),
+	))
+	lines := strings.Split(strings.TrimSpace(first), "\n")
+	last, err := strconv.Atoi(strings.TrimPrefix(lines[len(lines)-1], "tick "))
+	require.NoError(t, err, first)
+	want := "tick " + strconv.Itoa(last+3) + "\n"
+	require.NoError(t, chromedp.Run(ctx,
+		chromedp.Poll(`document.getElementById("tailpre").textContent.includes(`+strconv.Quote(want)+`)`, nil, chromedp.WithPollingTimeout(30*time.Second)),
+	), "the tail view never showed %q", want)
+
+	var png []byte
+	require.NoError(t, chromedp.Run(ctx, chromedp.FullScreenshot(&png, 100)))
+	artifact(t, "supervisord-lite-dashboard.png", png)
+
+	// The filter box hides what does not match, without a request.
+	var visible []string
+	require.NoError(t, chromedp.Run(ctx,
+		chromedp.SendKeys(`#q`, "tick", chromedp.ByQuery),
+		chromedp.Evaluate(`[...document.querySelectorAll("#rows tr:not(.g)")].filter(tr => !tr.hidden).map(tr => tr.querySelector("td.n").textContent)`, &visible),
+	))
+	assert.Equal(t, []string{"app:ticker"}, visible)
+
+	// On a phone: nothing wider than the screen.
+	var overflow bool
+	require.NoError(t, chromedp.Run(ctx,
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile),
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(`#rows`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.documentElement.scrollWidth > window.innerWidth`, &overflow),
+		chromedp.CaptureScreenshot(&png),
+	))
+	assert.False(t, overflow, "the page is wider than a phone")
+	artifact(t, "supervisord-lite-dashboard-phone.png", png)
+}
+
+// Clearing a log asks first; accepting the browser's dialog clears it.
+func TestBrowserClearAsks(t *testing.T) {
+	ctx := browser(t)
+	_, base, tickerLog := realDashboard(t)
+	asked := make(chan string, 1)
+	chromedp.ListenTarget(ctx, func(ev any) {
+		if d, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+			asked <- d.Message
+			go func() { _ = chromedp.Run(ctx, page.HandleJavaScriptDialog(true)) }()
+		}
+	})
+	waitFor(t, "the ticker's log", func() bool {
+		st, err := os.Stat(tickerLog)
+		return err == nil && st.Size() > 30
+	})
+	var msg string
+	require.NoError(t, chromedp.Run(ctx,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(`#rows`, chromedp.ByQuery),
+		chromedp.Click(`button[value="clear app:ticker"]`, chromedp.ByQuery),
+		chromedp.Poll(`document.getElementById("msg").textContent.startsWith("cleared") && document.getElementById("msg").textContent`, &msg, chromedp.WithPollingTimeout(30*time.Second)),
+	))
+	assert.Equal(t, "Clear the log of app:ticker?", <-asked)
+	assert.Equal(t, "cleared the logs of app:ticker", msg)
+	b, err := os.ReadFile(tickerLog)
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), "tick 1\n", "the log was cleared")
+}
