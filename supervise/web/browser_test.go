@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -217,4 +218,51 @@ func TestBrowserClearAsks(t *testing.T) {
 	b, err := os.ReadFile(tickerLog)
 	require.NoError(t, err)
 	assert.NotContains(t, string(b), "tick 1\n", "the log was cleared")
+}
+
+// 500 processes: the page loads in the browser, and a state change replaces that one row and
+// no other (the other <tr> elements stay the same DOM nodes).
+func TestBrowserManyRows(t *testing.T) {
+	var infos []supervise.ProcessInfo
+	for i := 0; i < 500; i++ {
+		infos = append(infos, proc(fmt.Sprintf("group%02d", i/10), fmt.Sprintf("worker%03d", i), supervise.Running))
+	}
+	b := newFake(infos...)
+	h := newTestHandler(t, b)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close) // after the browser's cleanup has closed its event stream
+	ctx := browser(t)
+
+	var timing struct{ Response, Interactive, DOMReady, Load, Paint, Rows, Bytes, Transferred float64 }
+	require.NoError(t, chromedp.Run(ctx,
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.Poll(`document.getElementById("live").className === "on"`, nil, chromedp.WithPollingTimeout(30*time.Second)),
+		chromedp.Evaluate(`(() => {
+			const n = performance.getEntriesByType("navigation")[0];
+			for (const tr of document.querySelectorAll("#rows tr")) tr.kept = true;
+			const fcp = performance.getEntriesByName("first-contentful-paint")[0];
+			return {Response: n.responseEnd - n.startTime, Interactive: n.domInteractive - n.startTime,
+				Paint: fcp ? fcp.startTime : -1, DOMReady: n.domContentLoadedEventEnd - n.startTime,
+				Load: n.loadEventEnd - n.startTime, Rows: document.querySelectorAll("#rows tr:not(.g)").length,
+				Bytes: n.decodedBodySize, Transferred: n.encodedBodySize};
+		})()`, &timing),
+	))
+	assert.Equal(t, 500.0, timing.Rows)
+	t.Logf("500 processes: response %.0f ms, parsed %.0f ms, first paint %.0f ms, DOM ready %.0f ms, loaded %.0f ms; document %.0f bytes (%.0f gzipped)",
+		timing.Response, timing.Interactive, timing.Paint, timing.DOMReady, timing.Load, timing.Bytes, timing.Transferred)
+
+	require.NoError(t, chromedp.Run(ctx, chromedp.Evaluate(`window.shownAt = 0;
+		new MutationObserver(() => {
+			if (!window.shownAt && `+rowState("group25:worker250")+` === "STOPPED") window.shownAt = Date.now();
+		}).observe(document.getElementById("rows"), {childList: true, subtree: true});`, nil)))
+	changedAt := time.Now()
+	b.setState("group25:worker250", supervise.Stopped, 0)
+	var shownAt float64
+	var kept int
+	require.NoError(t, chromedp.Run(ctx,
+		chromedp.Poll(`window.shownAt`, &shownAt, chromedp.WithPollingTimeout(30*time.Second)),
+		chromedp.Evaluate(`[...document.querySelectorAll("#rows tr")].filter(tr => tr.kept).length`, &kept),
+	))
+	assert.Equal(t, 500+50-1, kept, "only the changed row was replaced")
+	t.Logf("500 processes: state change to page %d ms", int64(shownAt)-changedAt.UnixMilli())
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/supervisord-lite/supervisord-lite/supervise"
 )
@@ -403,4 +404,15 @@ func BenchmarkPage500(b *testing.B) {
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
 	}
+}
+
+// A dashboard nobody looks at costs nothing: New and a page view start no goroutine and leave
+// no subscription behind.
+func TestIdleCostsNothing(t *testing.T) {
+	b := newFake(proc("app", "a", supervise.Running))
+	h := newTestHandler(t, b)
+	require.Equal(t, http.StatusOK, get(t, h, "/").Code)
+	require.Equal(t, http.StatusOK, get(t, h, "/static/app.js").Code)
+	assert.Equal(t, 0, b.subscribers())
+	goleak.VerifyNone(t)
 }
