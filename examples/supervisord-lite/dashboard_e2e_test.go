@@ -9,17 +9,18 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
 )
 
 // The daemon serves the dashboard (supervise/web) at "/" on every listener of the XML-RPC
 // API, behind the same auth: the unix socket, and [inet_http_server] with its password.
 func TestDaemonDashboard(t *testing.T) {
 	t.Parallel()
-	port := freePort(t)
+	port := testenv.FreePort(t)
 	d := newDT(t, "lite", slBin, fmt.Sprintf(`
 [inet_http_server]
 port=127.0.0.1:%d
@@ -55,7 +56,7 @@ startsecs=0
 	}
 	var code int
 	var page string
-	ok := seedPoll(15*time.Second, 50*time.Millisecond, func() bool {
+	ok := testenv.Poll(testenv.WaitTimeout, func() bool {
 		var err error
 		code, page, err = get(unix, "http://localhost/", "", "")
 		return err == nil && strings.Contains(page, `<tr id="p-web:web" class="running"`)

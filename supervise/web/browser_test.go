@@ -202,7 +202,7 @@ func TestBrowserClearAsks(t *testing.T) {
 			go func() { _ = chromedp.Run(ctx, page.HandleJavaScriptDialog(true)) }()
 		}
 	})
-	waitFor(t, "the ticker's log", func() bool {
+	testenv.WaitFor(t, "the ticker's log", func() bool {
 		st, err := os.Stat(tickerLog)
 		return err == nil && st.Size() > 30
 	})

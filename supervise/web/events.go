@@ -65,14 +65,17 @@ func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer h.release()
+	// Subscribed before the snapshot, and both before the response starts: a client that has
+	// the headers misses no change after them.
 	events, cancel := h.opts.Backend.Subscribe(eventBuffer)
 	defer cancel()
-	s := newSSE(w, h.opts.WriteTimeout)
-	ctx := r.Context()
 	infos, err := h.opts.Backend.Status("")
 	if err != nil {
+		http.Error(w, "status: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
+	s := newSSE(w, h.opts.WriteTimeout)
+	ctx := r.Context()
 	if v := version(infos, h.opts.CertExpiry); v != r.URL.Query().Get("v") {
 		if err := h.sendTable(s, infos); err != nil {
 			return

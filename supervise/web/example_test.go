@@ -17,6 +17,7 @@ import (
 func Example() {
 	sv := supervise.New(supervise.Options{})
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	svDone := make(chan error, 1)
 	go func() { svDone <- sv.Serve(ctx) }()
 	none := supervise.Log{Path: supervise.LogNone}

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
 	"github.com/supervisord-lite/supervisord-lite/supervise"
 )
 
@@ -284,17 +285,6 @@ func openEvents(t *testing.T, srv *httptest.Server, v string) (*bufio.Reader, fu
 	return bufio.NewReader(resp.Body), func() { cancel(); _ = resp.Body.Close() }
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for i := 0; i < 2000; i++ {
-		if cond() {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting for %s", what)
-}
-
 func TestEventsPushOnlyChangedRows(t *testing.T) {
 	b := newFake(proc("app", "a", supervise.Running), proc("app", "b", supervise.Running))
 	h := newTestHandler(t, b)
@@ -305,7 +295,7 @@ func TestEventsPushOnlyChangedRows(t *testing.T) {
 
 	r, stop := openEvents(t, srv, v)
 	defer stop()
-	waitFor(t, "the subscription", func() bool { return b.subscribers() == 1 })
+	testenv.WaitFor(t, "the subscription", func() bool { return b.subscribers() == 1 })
 	b.setState("app:b", supervise.Stopped, 0)
 	ev := readEvent(t, r)
 	assert.Equal(t, "row", ev.name, "a current page gets no table, only the changed row")
@@ -325,7 +315,7 @@ func TestEventsPushOnlyChangedRows(t *testing.T) {
 
 	stop()
 	stop2()
-	waitFor(t, "the subscriptions to end", func() bool { return b.subscribers() == 0 })
+	testenv.WaitFor(t, "the subscriptions to end", func() bool { return b.subscribers() == 0 })
 }
 
 func TestStreamsAreBounded(t *testing.T) {
@@ -335,14 +325,14 @@ func TestStreamsAreBounded(t *testing.T) {
 	defer srv.Close()
 	_, stop := openEvents(t, srv, "")
 	defer stop()
-	waitFor(t, "the subscription", func() bool { return b.subscribers() == 1 })
+	testenv.WaitFor(t, "the subscription", func() bool { return b.subscribers() == 1 })
 	resp, err := http.Get(srv.URL + "/events")
 	require.NoError(t, err)
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
 	stop()
-	waitFor(t, "the stream to end", func() bool { return h.streams.Load() == 0 })
+	testenv.WaitFor(t, "the stream to end", func() bool { return h.streams.Load() == 0 })
 	assert.Equal(t, http.StatusNotFound, get(t, h, "/follow?p=app:a&ch=stdin").Code)
 	assert.Equal(t, http.StatusNotFound, get(t, h, "/follow?ch=main").Code, "no main log configured")
 	assert.Equal(t, http.StatusNotFound, get(t, h, "/tail?p=nosuch:x&ch=stdout").Code)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
 	"github.com/supervisord-lite/supervisord-lite/supervise"
 	"github.com/supervisord-lite/supervisord-lite/supervise/rpc"
 )
@@ -61,7 +62,7 @@ func realDashboard(t *testing.T) (sv *supervise.Supervisor, base, tickerLog stri
 		srvCancel()
 		<-srvDone
 	})
-	waitFor(t, "the programs to settle", func() bool {
+	testenv.WaitFor(t, "the programs to settle", func() bool {
 		infos, _ := sv.Status("")
 		want := map[string]supervise.State{"app:ticker": supervise.Running, "app:sleeper": supervise.Running,
 			"lonely:lonely": supervise.Running, "broken:broken": supervise.Fatal}
