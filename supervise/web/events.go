@@ -55,8 +55,10 @@ func (s *sse) send(event, id, data string) error {
 	return s.rc.Flush()
 }
 
-// serveEvents is GET /events?v=VERSION: the page's live rows. It subscribes to the engine,
-// sends the whole table at once if it changed since the page's version, then, for each burst
+// serveEvents is GET /events?v=VERSION&t=TOKEN: the page's live rows. It subscribes to the
+// engine, sends the current CSRF token if the page's is another (a page loaded before a daemon
+// reload, whose Handler had another key; only a same-origin page can read the stream), sends
+// the whole table at once if it changed since the page's version, then, for each burst
 // of state changes, one "row" event per changed process (the <tr> as the page renders it);
 // group changes and events the engine dropped send the whole table again. Every event's id
 // is the table's version after it. Nothing is sent, and nothing runs, while nothing changes.
@@ -76,6 +78,11 @@ func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	s := newSSE(w, h.opts.WriteTimeout)
 	ctx := r.Context()
+	if r.URL.Query().Get("t") != h.token { // a page from before a daemon reload
+		if err := s.send("token", "", h.token); err != nil {
+			return
+		}
+	}
 	if v := version(infos, h.opts.CertExpiry); v != r.URL.Query().Get("v") {
 		if err := h.sendTable(s, infos); err != nil {
 			return

@@ -273,11 +273,11 @@ func readEvent(t *testing.T, r *bufio.Reader) event {
 	}
 }
 
-// openEvents opens /events?v=v on srv; the stream ends with the test.
-func openEvents(t *testing.T, srv *httptest.Server, v string) (*bufio.Reader, func()) {
+// openEvents opens /events?query on srv; the stream ends with the test.
+func openEvents(t *testing.T, srv *httptest.Server, query string) (*bufio.Reader, func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/events?v="+url.QueryEscape(v), nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/events?"+query, nil)
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
@@ -293,7 +293,7 @@ func TestEventsPushOnlyChangedRows(t *testing.T) {
 	infos, _ := b.Status("")
 	v := version(infos, nil)
 
-	r, stop := openEvents(t, srv, v)
+	r, stop := openEvents(t, srv, url.Values{"v": {v}, "t": {h.token}}.Encode())
 	defer stop()
 	testenv.WaitFor(t, "the subscription", func() bool { return b.subscribers() == 1 })
 	b.setState("app:b", supervise.Stopped, 0)
@@ -305,9 +305,12 @@ func TestEventsPushOnlyChangedRows(t *testing.T) {
 	infos, _ = b.Status("")
 	assert.Equal(t, version(infos, nil), ev.id, "the id is the table's version after the change")
 
-	// A page with an old version gets the table first.
-	r2, stop2 := openEvents(t, srv, v)
+	// A page with an old version gets the table first; a page from another key (before a
+	// daemon reload) gets the current token.
+	r2, stop2 := openEvents(t, srv, url.Values{"v": {v}, "t": {"old"}}.Encode())
 	defer stop2()
+	ev = readEvent(t, r2)
+	assert.Equal(t, event{name: "token", data: h.token}, ev)
 	ev = readEvent(t, r2)
 	assert.Equal(t, "table", ev.name)
 	assert.Contains(t, ev.data, `<tr id="p-app:a" class="running"`)

@@ -31,7 +31,7 @@ func TestRealStopPushesRow(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/events?v="+url.QueryEscape(v), nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/events?"+url.Values{"v": {v}, "t": {token}}.Encode(), nil)
 	es, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer es.Body.Close()

@@ -67,7 +67,9 @@
   // server sends the table only if something changed meanwhile.
   function live() {
     const dot = $("live");
-    const es = new EventSource("events?v=" + encodeURIComponent(rows.dataset.v));
+    const csrf = document.querySelector("#f input[name=csrf]");
+    const es = new EventSource("events?v=" + encodeURIComponent(rows.dataset.v) + "&t=" + encodeURIComponent(csrf.value));
+    es.addEventListener("token", (e) => { csrf.value = e.data; });
     const seen = (e) => { if (e.lastEventId) rows.dataset.v = e.lastEventId; };
     es.addEventListener("row", (e) => {
       const n = fragment(e.data).firstElementChild;
