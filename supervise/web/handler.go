@@ -269,23 +269,26 @@ func (h *Handler) validToken(given string) bool {
 	return subtle.ConstantTimeCompare([]byte(given), []byte(h.token)) == 1
 }
 
-// crossSite reports a request a browser marks as coming from another site (Sec-Fetch-Site
-// or an Origin whose host is not this one): refused even with a token.
+// crossSite reports a request a browser marks as coming from another site: by Sec-Fetch-Site
+// when the browser sends it (every current one does), else by an Origin whose host is neither
+// the request's Host nor its X-Forwarded-Host (a reverse proxy's). Refused even with a token.
 func crossSite(r *http.Request) bool {
 	switch r.Header.Get("Sec-Fetch-Site") {
-	case "", "same-origin", "none":
+	case "same-origin", "none":
+		return false
+	case "":
 	default:
 		return true
 	}
-	if o := r.Header.Get("Origin"); o != "" && o != "null" {
-		u, err := url.Parse(o)
-		if err != nil || u.Host != r.Host {
-			return true
-		}
-	} else if o == "null" {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return false
+	}
+	u, err := url.Parse(o)
+	if err != nil || u.Host == "" {
 		return true
 	}
-	return false
+	return u.Host != r.Host && u.Host != r.Header.Get("X-Forwarded-Host")
 }
 
 // acquire takes one of MaxStreams; false (and a 503 sent) when all are taken.

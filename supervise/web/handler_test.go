@@ -130,6 +130,9 @@ func TestActionsNeedCSRFToken(t *testing.T) {
 		{"another key's token", url.Values{"do": {"stop app:web"}, "csrf": {other.token}}, nil},
 		{"cross-site", url.Values{"do": {"stop app:web"}, "csrf": {h.token}}, map[string]string{"Sec-Fetch-Site": "cross-site"}},
 		{"foreign origin", url.Values{"do": {"stop app:web"}, "csrf": {h.token}}, map[string]string{"Origin": "http://evil.example"}},
+		{"null origin", url.Values{"do": {"stop app:web"}, "csrf": {h.token}}, map[string]string{"Origin": "null"}},
+		{"same-site but another origin", url.Values{"do": {"stop app:web"}, "csrf": {h.token}},
+			map[string]string{"Sec-Fetch-Site": "same-site", "Origin": "http://example.com"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -143,6 +146,14 @@ func TestActionsNeedCSRFToken(t *testing.T) {
 		map[string]string{"Origin": "http://example.com", "Sec-Fetch-Site": "same-origin"})
 	assert.Equal(t, http.StatusSeeOther, w.Code)
 	assert.Equal(t, []string{"stop app:web"}, b.Calls())
+	// Behind a reverse proxy that rewrites Host, a browser's Sec-Fetch-Site decides; without
+	// it, X-Forwarded-Host may match the Origin.
+	w2 := post(t, h, url.Values{"do": {"stop app:web"}, "csrf": {h.token}},
+		map[string]string{"Origin": "https://ops.example.org", "Sec-Fetch-Site": "same-origin"})
+	assert.Equal(t, http.StatusSeeOther, w2.Code)
+	w2 = post(t, h, url.Values{"do": {"stop app:web"}, "csrf": {h.token}},
+		map[string]string{"Origin": "https://ops.example.org", "X-Forwarded-Host": "ops.example.org"})
+	assert.Equal(t, http.StatusSeeOther, w2.Code)
 	var flash string
 	for _, c := range w.Result().Cookies() {
 		if c.Name == flashCookie {

@@ -109,6 +109,10 @@
     msg(op + " " + target + " …");
     try {
       const r = await fetch("action", { method: "POST", body, headers: { "X-Dashboard": "1" } });
+      if (!r.ok) {
+        msg(r.status + ": " + (await r.text()).trim(), true);
+        return;
+      }
       const j = await r.json();
       msg(j.msg, !j.ok);
     } catch (err) {
