@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
@@ -265,4 +266,40 @@ func TestBrowserManyRows(t *testing.T) {
 	))
 	assert.Equal(t, 500+50-1, kept, "only the changed row was replaced")
 	t.Logf("500 processes: state change to page %d ms", int64(shownAt)-changedAt.UnixMilli())
+}
+
+// With JavaScript off, the table and the actions still work: a stop is a form POST that comes
+// back to the page with the outcome, and a clear goes through a confirmation page.
+func TestBrowserWithoutJavaScript(t *testing.T) {
+	ctx := browser(t)
+	sv, base, _ := realDashboard(t)
+	var state, msg string
+	require.NoError(t, chromedp.Run(ctx,
+		emulation.SetScriptExecutionDisabled(true),
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(`#rows`, chromedp.ByQuery),
+		chromedp.Text(`#p-lonely\:lonely td.s`, &state, chromedp.ByQuery),
+	))
+	require.Equal(t, "RUNNING", state)
+	require.NoError(t, chromedp.Run(ctx,
+		chromedp.Click(`button[value="stop lonely:lonely"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#p-lonely\:lonely.stopped`, chromedp.ByQuery),
+		chromedp.Text(`#msg`, &msg, chromedp.ByQuery),
+	))
+	assert.Equal(t, "stopped lonely:lonely", msg)
+	infos, err := sv.Status("lonely:lonely")
+	require.NoError(t, err)
+	assert.Equal(t, supervise.Stopped, infos[0].State)
+
+	var question string
+	require.NoError(t, chromedp.Run(ctx,
+		chromedp.Click(`button[value="clear app:ticker"]`, chromedp.ByQuery),
+		chromedp.WaitReady(`input[name=confirm]`, chromedp.ByQuery),
+		chromedp.Text(`form p`, &question, chromedp.ByQuery),
+		chromedp.Click(`button[value="clear app:ticker"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#rows`, chromedp.ByQuery),
+		chromedp.Text(`#msg`, &msg, chromedp.ByQuery),
+	))
+	assert.Equal(t, "Clear the stdout and stderr logs of app:ticker? This cannot be undone.", question)
+	assert.Equal(t, "cleared the logs of app:ticker", msg)
 }
