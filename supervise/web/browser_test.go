@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
+	cdpperf "github.com/chromedp/cdproto/performance"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -107,13 +108,15 @@ func TestBrowserDashboard(t *testing.T) {
 	assert.Contains(t, fatalDesc, "can't find command '/nonexistent/prog'; retry in 4m5")
 
 	// Page weight, as the browser loaded it.
-	var weight struct{ Doc, Total float64 }
+	var weight struct{ Doc, Total, DocRaw, TotalRaw float64 }
 	require.NoError(t, chromedp.Run(ctx, chromedp.Evaluate(`(() => {
 		const nav = performance.getEntriesByType("navigation")[0];
 		const res = performance.getEntriesByType("resource").filter(r => !r.name.includes("/events"));
-		return {Doc: nav.encodedBodySize, Total: nav.encodedBodySize + res.reduce((s, r) => s + r.encodedBodySize, 0)};
+		return {Doc: nav.encodedBodySize, Total: nav.encodedBodySize + res.reduce((s, r) => s + r.encodedBodySize, 0),
+			DocRaw: nav.decodedBodySize, TotalRaw: nav.decodedBodySize + res.reduce((s, r) => s + r.decodedBodySize, 0)};
 	})()`, &weight)))
-	t.Logf("page weight: document %.0f bytes, with script and style %.0f bytes (5 processes)", weight.Doc, weight.Total)
+	t.Logf("page weight (5 processes): document %.0f bytes (%.0f gzipped), with script and style %.0f bytes (%.0f gzipped)",
+		weight.DocRaw, weight.Doc, weight.TotalRaw, weight.Total)
 
 	// Press stop on app:sleeper: the row turns STOPPED with no reload. The time from the
 	// engine's state change to the page showing it is measured with the wall clock on both sides.
@@ -233,6 +236,7 @@ func TestBrowserManyRows(t *testing.T) {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close) // after the browser's cleanup has closed its event stream
 	ctx := browser(t)
+	require.NoError(t, chromedp.Run(ctx, cdpperf.Enable()))
 
 	var timing struct{ Response, Interactive, DOMReady, Load, Paint, Rows, Bytes, Transferred float64 }
 	require.NoError(t, chromedp.Run(ctx,
@@ -249,6 +253,18 @@ func TestBrowserManyRows(t *testing.T) {
 		})()`, &timing),
 	))
 	assert.Equal(t, 500.0, timing.Rows)
+	var metrics []*cdpperf.Metric
+	require.NoError(t, chromedp.Run(ctx, chromedp.ActionFunc(func(ctx context.Context) error {
+		var err error
+		metrics, err = cdpperf.GetMetrics().Do(ctx)
+		return err
+	})))
+	cpu := map[string]float64{}
+	for _, m := range metrics {
+		cpu[m.Name] = m.Value
+	}
+	t.Logf("500 processes: renderer main thread CPU %.0f ms in all (ThreadTime, since the browser started), layout %.0f ms, style %.0f ms, script %.0f ms",
+		cpu["ThreadTime"]*1000, cpu["LayoutDuration"]*1000, cpu["RecalcStyleDuration"]*1000, cpu["ScriptDuration"]*1000)
 	t.Logf("500 processes: response %.0f ms, parsed %.0f ms, first paint %.0f ms, DOM ready %.0f ms, loaded %.0f ms; document %.0f bytes (%.0f gzipped)",
 		timing.Response, timing.Interactive, timing.Paint, timing.DOMReady, timing.Load, timing.Bytes, timing.Transferred)
 
