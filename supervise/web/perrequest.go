@@ -3,8 +3,8 @@ package web
 import (
 	"crypto/rand"
 	"fmt"
-	"reflect"
 	"net/http"
+	"reflect"
 	"sync"
 )
 
