@@ -183,7 +183,7 @@ func (s *Server) getAPIVersion(context.Context, []any) (any, error) { return API
 
 // single resolves a namespec that must name one process; it returns the backend spec.
 func single(name string) (spec string, ok bool) {
-	g, p := splitNamespec(name)
+	g, p := SplitNamespec(name)
 	if p == "" {
 		return "", false
 	}
@@ -250,7 +250,7 @@ func nameWait(args []any) (string, bool, error) {
 func (s *Server) processOp(name string, op func(spec string) ([]Result, error)) (any, error) {
 	spec, ok := single(name)
 	if !ok {
-		g, _ := splitNamespec(name)
+		g, _ := SplitNamespec(name)
 		return s.groupOp(g, name, op)
 	}
 	if _, err := op(spec); err != nil {
@@ -327,7 +327,7 @@ func (s *Server) signalProcess(ctx context.Context, args []any) (any, error) {
 		return nil, err
 	}
 	if _, ok := single(name); !ok {
-		g, _ := splitNamespec(name)
+		g, _ := SplitNamespec(name)
 		if _, err := s.groupStatus(g, name); err != nil {
 			return nil, err
 		}
@@ -677,7 +677,7 @@ func (s *Server) clearAllProcessLogs(context.Context, []any) (any, error) {
 	out := make([]any, len(rs))
 	for i, r := range rs {
 		if r.Err != nil { // supervisord reports any clearing failure as FAILED: name
-			r.Err = xmlrpc.NewFault(FaultFailed, namespec(r.Group, r.Name))
+			r.Err = xmlrpc.NewFault(FaultFailed, Namespec(r.Group, r.Name))
 		}
 		out[i] = statusStruct(r)
 	}
