@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/supervisord-lite/supervisord-lite/internal/ini"
+	"github.com/supervisord-lite/supervisord-lite/internal/xmlrpc"
 	"github.com/supervisord-lite/supervisord-lite/supervise/rpc"
 )
 
@@ -169,7 +170,7 @@ func (s *Session) upcheck() (bool, error) {
 	var de *rpc.DecodeError
 	if errors.As(err, &de) {
 		// Not a string: supervisorctl compares and prints whatever the server answered.
-		err, v = nil, pyStr(de.Got)
+		err, v = nil, xmlrpc.Str(de.Got)
 	}
 	if err != nil {
 		if code, ok := faultCode(err); ok {
@@ -214,21 +215,4 @@ func (s *Session) setExitFromFault(code, ignored int) {
 	default:
 		s.exit = ExitGeneric
 	}
-}
-
-// pyStr is Python's str() of a decoded XML-RPC value, for the one answer of unexpected type
-// supervisorctl prints (the API version).
-func pyStr(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case bool:
-		if x {
-			return "True"
-		}
-		return "False"
-	case nil:
-		return "None"
-	}
-	return fmt.Sprint(v)
 }
