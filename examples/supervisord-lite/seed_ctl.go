@@ -113,8 +113,8 @@ func (c *controller) explain(sp seedProgram, envNote string, live record) {
 	}
 	out("directory", sp.Dir)
 	out("resolved by", envNote)
-	if sp.Err != "" {
-		out("python", "NOT RESOLVED: "+sp.Err)
+	if sp.Err != nil {
+		out("python", "NOT RESOLVED: "+sp.Err.Error())
 		out("command", strings.Join(sp.Argv, " ")+"  (cannot run: the program goes FATAL with the message above)")
 		return
 	}
