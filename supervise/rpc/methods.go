@@ -28,10 +28,9 @@ type method struct {
 	fn       func(s *Server, ctx context.Context, args []any) (any, error)
 }
 
-// methods is the published method table; system.listMethods returns its sorted keys.
-var methods map[string]*method
-
-func init() {
+// methodTable returns the published method table (each Server builds its own: a table
+// filled at init would be package state); system.listMethods returns its sorted keys.
+func methodTable() map[string]*method {
 	m := map[string]*method{
 		"supervisor.getAPIVersion": {0, 0, false, "Return the version of the RPC API used by supervisord\n\n@return string version id", (*Server).getAPIVersion},
 		"supervisor.getSupervisorVersion": {0, 0, false, "Return the version of the supervisor package in use by supervisord\n\n@return string version id",
@@ -85,7 +84,7 @@ func init() {
 	m["supervisor.readProcessLog"] = m["supervisor.readProcessStdoutLog"]
 	m["supervisor.tailProcessLog"] = m["supervisor.tailProcessStdoutLog"]
 	m["supervisor.clearProcessLog"] = m["supervisor.clearProcessLogs"]
-	methods = m
+	return m
 }
 
 func tailDoc(channel string) string {
@@ -106,7 +105,7 @@ func (s *Server) call(ctx context.Context, name string, args []any) (any, error)
 	if !ok || strings.Contains(meth, ".") || strings.HasPrefix(meth, "_") || ns == "" {
 		return nil, xmlrpc.NewFault(FaultUnknownMethod, "")
 	}
-	m := methods[name]
+	m := s.methods[name]
 	if m == nil {
 		return s.callExtra(ctx, name, args)
 	}
@@ -772,8 +771,8 @@ func (s *Server) removeProcessGroup(ctx context.Context, args []any) (any, error
 }
 
 func (s *Server) listMethods(context.Context, []any) (any, error) {
-	names := make([]string, 0, len(methods))
-	for n := range methods {
+	names := make([]string, 0, len(s.methods))
+	for n := range s.methods {
 		names = append(names, n)
 	}
 	sort.Strings(names)
@@ -785,7 +784,7 @@ func (s *Server) methodHelp(_ context.Context, args []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := methods[name]
+	m := s.methods[name]
 	if m == nil {
 		return nil, xmlrpc.NewFault(FaultSignatureUnsupported, "")
 	}
@@ -799,7 +798,7 @@ func (s *Server) methodSignature(_ context.Context, args []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := methods[name]
+	m := s.methods[name]
 	if m == nil {
 		return nil, xmlrpc.NewFault(FaultSignatureUnsupported, "")
 	}

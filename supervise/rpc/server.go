@@ -124,6 +124,7 @@ func orDuration(d, def time.Duration) time.Duration {
 // Server serves supervisord's XML-RPC API over HTTP.
 type Server struct {
 	opts     Options
+	methods  map[string]*method
 	extra    *http.ServeMux // Options.Handlers; nil when there are none
 	shutting atomic.Bool
 }
@@ -131,7 +132,7 @@ type Server struct {
 // NewServer returns a Server; it starts nothing until Serve. It panics, as http.ServeMux
 // does, when two Handlers patterns conflict or one is malformed (a programming error).
 func NewServer(opts Options) *Server {
-	s := &Server{opts: opts.withDefaults()}
+	s := &Server{opts: opts.withDefaults(), methods: methodTable()}
 	if len(opts.Handlers) > 0 {
 		s.extra = http.NewServeMux()
 		for pattern, h := range opts.Handlers {
