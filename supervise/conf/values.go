@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/supervisord-lite/supervisord-lite/internal/ini"
+	"github.com/supervisord-lite/supervisord-lite/supervise"
 )
 
 // This file holds supervisord's value types (datatypes.py) with their accepted forms and their
@@ -107,16 +108,10 @@ func ParseByteSize(s string) (int64, error) {
 	return int64(n) * mult, nil
 }
 
-// signalNames are the names Python's signal module has on Linux (getattr(signal, 'SIG'+NAME)).
-var signalNames = map[string]int{
-	"SIGABRT": 6, "SIGALRM": 14, "SIGBUS": 7, "SIGCHLD": 17, "SIGCLD": 17, "SIGCONT": 18,
-	"SIGFPE": 8, "SIGHUP": 1, "SIGILL": 4, "SIGINT": 2, "SIGIO": 29, "SIGIOT": 6, "SIGKILL": 9,
-	"SIGPIPE": 13, "SIGPOLL": 29, "SIGPROF": 27, "SIGPWR": 30, "SIGQUIT": 3, "SIGRTMAX": 64,
-	"SIGRTMIN": 34, "SIGSEGV": 11, "SIGSTKFLT": 16, "SIGSTOP": 19, "SIGSYS": 31, "SIGTERM": 15,
-	"SIGTRAP": 5, "SIGTSTP": 20, "SIGTTIN": 21, "SIGTTOU": 22, "SIGURG": 23, "SIGUSR1": 10,
-	"SIGUSR2": 12, "SIGVTALRM": 26, "SIGWINCH": 28, "SIGXCPU": 24, "SIGXFSZ": 25,
-	"SIG_BLOCK": 0, "SIG_DFL": 0, "SIG_IGN": 1, "SIG_SETMASK": 2, "SIG_UNBLOCK": 1,
-}
+// pySignalConstants are the attributes of Python's signal module that getattr(signal,
+// 'SIG'+NAME) finds besides the signals (supervise.SignalNumber has those): supervisord
+// accepts stopsignal=_DFL and the like.
+var pySignalConstants = map[string]int{"SIG_BLOCK": 0, "SIG_DFL": 0, "SIG_IGN": 1, "SIG_SETMASK": 2, "SIG_UNBLOCK": 1}
 
 // validSignal is supervisord's SIGNUMS: every value above (0..31, 34 and 64).
 func validSignal(n int) bool {
@@ -131,7 +126,10 @@ func signalNumber(s string) (int, error) {
 		if !strings.HasPrefix(name, "SIG") {
 			name = "SIG" + name
 		}
-		v, ok := signalNames[name]
+		v, ok := pySignalConstants[name]
+		if sig, found := supervise.SignalNumber(name); found {
+			v, ok = int(sig), true
+		}
 		if !ok {
 			return 0, errorf("value %s is not a valid signal name", ini.Repr(s))
 		}

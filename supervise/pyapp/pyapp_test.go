@@ -437,7 +437,7 @@ func TestCertMonitor(t *testing.T) {
 	require.NoError(t, os.WriteFile(certFile, []byte("garbage"), 0o644))
 	check()
 	assert.Len(t, sent(), 2)
-	assert.Contains(t, logs.String(), "certificate not usable, gunicorn not reloaded: gunicorn: certificate "+certFile)
+	assert.Contains(t, logs.String(), "certificate not usable, gunicorn not reloaded: "+certFile+": ")
 
 	// Expired: not reloaded, an error at the expiry check of a new monitor.
 	testCert(t, dir, 4, key, now.Add(-48*time.Hour), now.Add(-24*time.Hour))
