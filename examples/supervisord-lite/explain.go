@@ -2,12 +2,11 @@ package main
 
 import (
 	"github.com/supervisord-lite/supervisord-lite/supervise/conf"
-	"github.com/supervisord-lite/supervisord-lite/supervise/daemon"
 	"github.com/supervisord-lite/supervisord-lite/supervise/pyapp"
 )
 
-// What the ctl's explain command (seed_ctl.go) and update read of the daemon's decisions,
-// which live in the packages: forwarded under the names the ctl uses.
+// What the explain action (seed_ctl.go) reads of the daemon's decisions, which live in
+// package pyapp: forwarded under the names it uses.
 
 type seedProgram = pyapp.Resolved
 
@@ -16,5 +15,3 @@ func seedExpand(cfg *conf.Config, environ []string) ([]seedProgram, error) {
 }
 
 func commandLine(argv []string) string { return pyapp.CommandLine(argv) }
-
-const updateMethod = daemon.UpdateMethod

@@ -92,16 +92,13 @@ func (r *reloader) configInfo() []conf.ConfigInfo {
 	return out
 }
 
-// UpdateMethod is the XML-RPC method supervisord-lite's ctl calls for a changed group, so that
-// only the programs whose spec changed are restarted (supervisord's update, and so the real
-// supervisorctl's, stops and re-adds the whole group: its issue #1154). Its one parameter is
-// the group name; it answers true, or BAD_NAME for a group not both active and configured.
-const UpdateMethod = "supervisord_lite.updateProcessGroup"
-
-// methods are the XML-RPC methods supervisord-lite adds beside supervisord's.
+// methods are the XML-RPC methods supervisord-lite adds beside supervisord's:
+// rpc.MethodUpdateProcessGroup, which `ctl update` calls for a changed group so that only the
+// programs whose spec changed are restarted (supervisord's update, and so the real
+// supervisorctl's, stops and re-adds the whole group: its issue #1154).
 func (r *reloader) methods() map[string]rpc.ExtraMethod {
 	return map[string]rpc.ExtraMethod{
-		UpdateMethod: func(ctx context.Context, args []any) (any, error) {
+		rpc.MethodUpdateProcessGroup: func(ctx context.Context, args []any) (any, error) {
 			name, ok := "", len(args) == 1
 			if ok {
 				name, ok = args[0].(string)
