@@ -4,7 +4,7 @@ GO      ?= go
 DEB_PKGS := supervisor gunicorn python3-gunicorn python3-flask python3-venv pipenv logrotate openssl procps curl shellcheck systemd dash bash busybox
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: test demo deps vet unit bench fmt bench-compare build
+.PHONY: test demo deps vet unit bench fmt bench-compare build fuzz fuzz-smoke
 
 # deps installs the Debian packages the tests need, only when one is missing.
 deps:
@@ -20,9 +20,21 @@ vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
 
-# test: vet, then every test with the race detector; E2E=1 turns a missing tool into a failure.
+# test: vet, then every test with the race detector; E2E=1 turns a missing tool into a failure;
+# then every fuzz target briefly.
 test: deps vet
 	E2E=1 $(GO) test -race -count=1 -timeout 30m ./...
+	$(MAKE) fuzz-smoke
+
+# fuzz-smoke runs each fuzz target (every `func Fuzz...`) for FUZZ_SMOKE_TIME; fuzz for FUZZTIME.
+# A failing input lands in the package's testdata/fuzz/<Target>/ and is a regression case of
+# every later `go test` (commit it with the fix). scripts/fuzz.sh lists and runs the targets.
+FUZZ_SMOKE_TIME ?= 3s
+FUZZTIME ?= 1m
+fuzz-smoke:
+	GO=$(GO) scripts/fuzz.sh $(FUZZ_SMOKE_TIME)
+fuzz:
+	GO=$(GO) scripts/fuzz.sh $(FUZZTIME)
 
 # unit: what a laptop without the Debian packages runs (end-to-end tests skip and say why).
 unit:
