@@ -89,8 +89,7 @@ func TestUserDropsPrivilegesLikeSupervisord(t *testing.T) {
 
 	// Debian's supervisord.
 	dir := t.TempDir()
-	cfg := filepath.Join(dir, "supervisord.conf")
-	require.NoError(t, os.WriteFile(cfg, []byte(fmt.Sprintf(`[supervisord]
+	sup, _ := testenv.Supervisord(t, bin, fmt.Sprintf(`[supervisord]
 nodaemon=true
 user=root
 logfile=%[1]s/supervisord.log
@@ -103,11 +102,7 @@ user=%[3]s
 startsecs=0
 autorestart=false
 stdout_logfile=%[1]s/who.out
-`, dir, whoami, u.Username)), 0o644))
-	sup := exec.Command(bin, "-n", "-c", cfg)
-	sup.SysProcAttr = asDaemon
-	require.NoError(t, sup.Start())
-	t.Cleanup(func() { _ = sup.Process.Kill(); _ = sup.Wait() })
+`, dir, whoami, u.Username), asDaemon)
 	var theirs string
 	require.Eventually(t, func() bool {
 		b, _ := os.ReadFile(filepath.Join(dir, "who.out"))
