@@ -60,13 +60,24 @@ demo: deps
 	@config=$$(sed -n 's/^CONFIG=//p' "$(DEMO_DIR)/env.sh"); \
 	exec env PYENV_ROOT="$(DEMO_DIR)/pyenv" "$(DEMO_DIR)/bin/supervisord-lite" -c "$$config"
 
-# bench-compare runs ../shared/bench side by side: Debian's supervisord vs supervisord-lite
-# (REPS repetitions; QUICK=1 for a smoke run). The summary lands in ../shared/bench/results/.
+# bench-compare runs Debian's supervisord and supervisord-lite side by side in one interleaved
+# run (internal/benchcompare: restart after kill -9, start/stop of many programs, idle RSS and
+# wakeups, getAllProcessInfo time, status through each side's client, crash storm, log
+# throughput against cat) and prints medians and ratios; REPS repetitions, QUICK=1 for a smoke
+# run (its numbers mean nothing), SCENARIOS to pick (restart many idle crash log). Results
+# and summary: bin/bench-results.txt. BENCH_HARNESS=shared runs the older harness in BENCH_DIR
+# instead.
 REPS ?= 3
 BENCH_DIR ?= ../shared/bench
+BENCH_HARNESS ?= go
 bench-compare: deps build
+ifeq ($(BENCH_HARNESS),shared)
 	@printf "SUP_LABEL=supervisord-lite\nSUP_START='%s -n -c {conf}'\nSUP_CTL='%s ctl -c {conf}'\n" \
 		"$(CURDIR)/bin/supervisord-lite" "$(CURDIR)/bin/supervisord-lite" > bin/supervisord-lite.env
 	rm -f bin/bench-results.txt # run.sh appends: the summary is of this run only
 	cd $(BENCH_DIR) && ./run.sh $(if $(QUICK),-q) -r $(REPS) -o $(CURDIR)/bin/bench-results.txt \
 		-p profiles/python-supervisord.env -p $(CURDIR)/bin/supervisord-lite.env $(SCENARIOS)
+else
+	$(GO) build -o bin/benchcompare ./internal/benchcompare/cmd/benchcompare
+	bin/benchcompare -lite bin/supervisord-lite -reps $(REPS) $(if $(QUICK),-quick) -o bin/bench-results.txt $(SCENARIOS)
+endif
