@@ -4,12 +4,9 @@
 package testenv
 
 import (
-	"bytes"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -61,40 +58,17 @@ func Short(t testing.TB) {
 	}
 }
 
-// SyncBuffer is a bytes.Buffer that a logger or a child process writes while a test reads it.
-// The zero value is empty and ready.
-type SyncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-var _ io.Writer = (*SyncBuffer)(nil)
-
-// Write appends p.
-func (s *SyncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-// String returns everything written so far.
-func (s *SyncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // Supervisord runs bin (Debian's supervisord) in the foreground with the configuration text
 // conf, written to a file in a new temporary directory, until the test ends: then it gets
 // SIGTERM, and SIGKILL after 20 s. attr, when not nil, is the process's SysProcAttr (to run
 // it with other credentials). It returns the process and its combined output.
-func Supervisord(t testing.TB, bin, conf string, attr *syscall.SysProcAttr) (*exec.Cmd, *SyncBuffer) {
+func Supervisord(t testing.TB, bin, conf string, attr *syscall.SysProcAttr) (*exec.Cmd, *Buffer) {
 	t.Helper()
 	cfg := filepath.Join(t.TempDir(), "supervisord.conf")
 	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out := &SyncBuffer{}
+	out := &Buffer{}
 	cmd := exec.Command(bin, "-n", "-c", cfg)
 	cmd.Stdout, cmd.Stderr, cmd.SysProcAttr = out, out, attr
 	if err := cmd.Start(); err != nil {

@@ -22,7 +22,7 @@ import (
 // gets: status, errors of every kind, logs read through the API.
 func TestSecretsStayOut(t *testing.T) {
 	const envSecret, passSecret = "S3CRET-ENV-VALUE", "S3CRET-PASSWORD"
-	var engineLog, serverLog testenv.SyncBuffer
+	var engineLog, serverLog testenv.Buffer
 	dir := t.TempDir()
 	sv := runEngineOpts(t, supervise.Options{ChildLogDir: dir, Identifier: "secrets",
 		Logger: slog.New(supervise.NewLogHandler(&engineLog, supervise.LevelTrace))})

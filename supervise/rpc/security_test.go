@@ -98,7 +98,7 @@ func TestUnauthenticatedReachesNothing(t *testing.T) {
 		for _, network := range []string{"tcp", "unix"} {
 			fk := newCaptureFake()
 			logs := &pathLogs{}
-			var logBuf testenv.SyncBuffer
+			var logBuf testenv.Buffer
 			opts := Options{Backend: fk, Logs: logs, MainLog: fuzzMainLog,
 				Logger: slog.New(slog.NewTextHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 			var addr string
@@ -177,10 +177,7 @@ func TestAuthMatchesSupervisord(t *testing.T) {
 // the given credentials until the test ends and returns the address.
 func runSupervisordTCP(t *testing.T, bin, username, password string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
+	addr := testenv.FreeAddr(t)
 	dir := t.TempDir()
 	_, out := testenv.Supervisord(t, bin, fmt.Sprintf(`[supervisord]
 nodaemon=true
