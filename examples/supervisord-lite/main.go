@@ -5,20 +5,26 @@
 //	supervisord-lite [supervisord options]     the daemon (same options as supervisord)
 //	supervisord-lite ctl [supervisorctl options] command [args]
 //
-// It is thin: it wires the packages supervise, supervise/conf, supervise/rpc and logrotate.
-// Build it with CGO_ENABLED=0 (make build) for one static binary. After a burst of activity it
-// hands the memory it freed back to the OS (memtrim.go) and drops the pages of its own code
-// from its resident set (codepages_linux.go).
+// It is thin: it wires the packages supervise/daemon (the daemon), supervise/pyapp ([gunicorn:x]
+// sections and python_env programs) and the ctl. Build it with CGO_ENABLED=0 (make build) for
+// one static binary. After a burst of activity it hands the memory it freed back to the OS
+// (memtrim.go) and drops the pages of its own code from its resident set (codepages_linux.go).
 package main
 
 import (
+	"net/http"
 	"os"
 	"path/filepath"
+
+	"github.com/supervisord-lite/supervisord-lite/supervise"
+	"github.com/supervisord-lite/supervisord-lite/supervise/daemon"
+	"github.com/supervisord-lite/supervisord-lite/supervise/pyapp"
+	"github.com/supervisord-lite/supervisord-lite/supervise/web"
 )
 
 // version is what -v and `ctl version` print: the supervisord release whose behaviour and
 // XML-RPC API this program reproduces.
-const version = "4.2.5"
+const version = daemon.DefaultVersion
 
 func main() {
 	args := os.Args[1:]
@@ -28,5 +34,33 @@ func main() {
 	if filepath.Base(os.Args[0]) == "supervisorctl-lite" {
 		os.Exit(runCtl(os.Args[0], args, os.Stdout, os.Stderr))
 	}
-	os.Exit(runDaemon(os.Args[0], args))
+	os.Exit(daemon.Main(os.Args[0], args, version, daemonOptions()))
+}
+
+// daemonOptions wires the daemon: [gunicorn:x] and python_env programs, their certificate
+// monitor (reloads and the expiry in the status), the memory trimmer, and the dashboard
+// (supervise/web) at "/" on every listener of the API, behind its auth.
+func daemonOptions() daemon.Options {
+	certs := &pyapp.CertMonitor{}
+	trim := newMemTrimmer()
+	return daemon.Options{
+		Sections: []daemon.SectionKind{pyapp.Sections{}},
+		Services: []daemon.Service{certs, trim},
+		Handlers: map[string]http.Handler{"/": dashboard(certs)},
+		// Status answers are the daemon's biggest: the trimmer counts them as activity.
+		StatusHooks: []func([]supervise.ProcessInfo){certs.Note, trim.statusHook},
+	}
+}
+
+// dashboard is the web dashboard over the run serving each request: a reload gives it the new
+// run's supervisor, and open pages keep their CSRF key across it.
+func dashboard(certs *pyapp.CertMonitor) http.Handler {
+	return &web.PerRequest{Options: func(r *http.Request) (web.Options, bool) {
+		run, ok := daemon.RunFrom(r.Context())
+		if !ok {
+			return web.Options{}, false
+		}
+		return web.Options{Backend: run.Supervisor, Identifier: run.Config.Supervisord.Identifier,
+			MainLog: run.MainLog, CertExpiry: certs.Expiry, Logger: run.Logger}, true
+	}}
 }

@@ -103,8 +103,22 @@ func TestRequestTooLarge(t *testing.T) {
 	sock := serve(t, Options{Backend: newCaptureFake()})
 	big := "<methodCall><methodName>supervisor.getPID</methodName><params><param><value><string>" +
 		strings.Repeat("x", MaxRequestBytes) + "</string></value></param></params></methodCall>"
-	resp, body := rawExchange(t, "unix", sock, []byte(fmt.Sprintf(
-		"POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s", len(big), big)))
+	c, err := net.Dial("unix", sock)
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.SetDeadline(time.Now().Add(30*time.Second)))
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		// The server may close before all of it is sent (a broken pipe here).
+		_, _ = fmt.Fprintf(c, "POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s", len(big), big)
+	}()
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	c.Close()
+	<-written
 	assert.Equal(t, 400, resp.StatusCode)
 	assert.Contains(t, string(body), "Error code 400.")
 }
@@ -334,37 +348,4 @@ func TestClientErrors(t *testing.T) {
 	_, err = c.Call(context.Background(), "supervisor.getPID")
 	assert.ErrorIs(t, err, syscall.ECONNREFUSED)
 	c.Close()
-}
-
-// Options.Pages gets every path that is not the API's, behind the listener's auth.
-func TestPagesBehindAuth(t *testing.T) {
-	pages := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.WriteString(w, "page "+r.URL.Path)
-	})
-	addr := tcpServer(t, Options{Backend: newCaptureFake(), Pages: pages}, "user", "123")
-	get := func(path, user, pass string) (int, string) {
-		req, err := http.NewRequest(http.MethodGet, "http://"+addr+path, nil)
-		require.NoError(t, err)
-		if user != "" {
-			req.SetBasicAuth(user, pass)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
-	code, _ := get("/", "", "")
-	assert.Equal(t, http.StatusUnauthorized, code)
-	code, _ = get("/", "user", "wrong")
-	assert.Equal(t, http.StatusUnauthorized, code)
-	code, body := get("/", "user", "123")
-	assert.Equal(t, http.StatusOK, code)
-	assert.Equal(t, "page /", body)
-	code, body = get("/RPC2", "user", "123")
-	assert.Equal(t, http.StatusBadRequest, code, "GET /RPC2 is still the API's")
-	assert.Contains(t, body, "Error code 400.")
-	code, body = get("/logtail/nosuch/stdout", "user", "123")
-	assert.Equal(t, http.StatusNotFound, code)
-	assert.Contains(t, body, "Error code 404.")
 }

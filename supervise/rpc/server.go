@@ -3,6 +3,7 @@ package rpc
 import (
 	"context"
 	"crypto/sha1"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
@@ -24,8 +25,12 @@ import (
 	"github.com/supervisord-lite/supervisord-lite/supervise"
 )
 
-// MaxRequestBytes is the largest XML-RPC request body accepted; a larger one gets HTTP 400.
+// MaxRequestBytes is the largest XML-RPC request body accepted; a larger one gets HTTP 400
+// (one announced larger by its Content-Length is refused before it is read).
 const MaxRequestBytes = 1 << 20
+
+// maxHeaderBytes bounds a request's header block; a larger one gets HTTP 431.
+const maxHeaderBytes = 64 << 10
 
 // Options configure a Server. Backend is required; every other zero value works.
 type Options struct {
@@ -55,11 +60,14 @@ type Options struct {
 	// after which (for shutdown) every supervisor.* call gets SHUTDOWN_STATE. It must not
 	// block: the answer goes out after it returns. nil = nothing but the refusal.
 	Shutdown func(restart bool)
-	// ShuttingDown reports whether the daemon is stopping or reloading (supervisord's mood
-	// below RUNNING), so that calls get SHUTDOWN_STATE; nil = never. Besides it, a Backend
-	// with a State method (as *supervise.Supervisor) refuses calls while its State is not
-	// SupervisorRunning, and so does the Server after shutdown and once Serve's ctx ended.
-	ShuttingDown func() bool
+	// State is the daemon's state (supervisord's mood): getState answers it, and while it is
+	// not SupervisorRunning (or SupervisorFatal) calls get SHUTDOWN_STATE, as in supervisord.
+	// The daemon owns it (supervise/daemon's); Shutdown must make it SupervisorShutdown
+	// before it returns. nil = the Backend's State if it has one (as *supervise.Supervisor:
+	// SupervisorShutdown once its Serve ended), else SupervisorRunning, and
+	// SupervisorShutdown after the shutdown method. Once Serve's ctx ended it is always
+	// SupervisorShutdown.
+	State func() supervise.SupervisorState
 	// RemoteComm receives sendRemoteCommEvent's type and data; nil = dropped.
 	RemoteComm func(typ, data string)
 	// Logs reads log files; nil = package logrotate's ReadFile, TailFile and Follow.
@@ -81,10 +89,11 @@ type Options struct {
 	// system namespaces are supervisord's and are not extended). They are callable but not
 	// listed by system.listMethods, so supervisorctl sees exactly supervisord's API.
 	Extra map[string]ExtraMethod
-	// Pages serves every request whose path is not the API's (/RPC2, /logtail, /mainlogtail),
-	// on every listener and behind its authentication, e.g. the dashboard of package
-	// supervise/web at "/". nil = supervisord's 404 page.
-	Pages http.Handler
+	// Handlers are HTTP handlers served beside the XML-RPC API on every listener, behind the
+	// same authentication, by net/http.ServeMux pattern ("/" for a dashboard, "/metrics").
+	// /RPC2, /logtail and /mainlogtail stay the server's whatever the patterns; a request no
+	// pattern matches gets supervisord's 404 page. nil = none.
+	Handlers map[string]http.Handler
 }
 
 func (o Options) withDefaults() Options {
@@ -120,24 +129,46 @@ func orDuration(d, def time.Duration) time.Duration {
 // Server serves supervisord's XML-RPC API over HTTP.
 type Server struct {
 	opts     Options
+	methods  map[string]*method
+	extra    *http.ServeMux // Options.Handlers; nil when there are none
 	shutting atomic.Bool
 }
 
-// NewServer returns a Server; it starts nothing until Serve.
+// NewServer returns a Server; it starts nothing until Serve. It panics, as http.ServeMux
+// does, when two Handlers patterns conflict or one is malformed (a programming error).
 func NewServer(opts Options) *Server {
-	return &Server{opts: opts.withDefaults()}
+	s := &Server{opts: opts.withDefaults(), methods: methodTable()}
+	if len(opts.Handlers) > 0 {
+		s.extra = http.NewServeMux()
+		for pattern, h := range opts.Handlers {
+			s.extra.Handle(pattern, h)
+		}
+	}
+	return s
 }
 
-func (s *Server) stopping() bool {
-	if s.shutting.Load() || s.opts.ShuttingDown != nil && s.opts.ShuttingDown() {
-		return true
+// state is the daemon's state: SHUTDOWN once Serve is ending, else Options.State when given,
+// else the server's own view.
+func (s *Server) state() supervise.SupervisorState {
+	if s.shutting.Load() {
+		return supervise.SupervisorShutdown
 	}
-	st, ok := s.opts.Backend.(stater)
-	return ok && st.State() != supervise.SupervisorRunning
+	if s.opts.State != nil {
+		return s.opts.State()
+	}
+	if st, ok := s.opts.Backend.(stater); ok {
+		return st.State()
+	}
+	return supervise.SupervisorRunning
+}
+
+// stopping reports supervisord's mood < RUNNING: every call but a few gets SHUTDOWN_STATE.
+func (s *Server) stopping() bool {
+	return s.state() < supervise.SupervisorRunning
 }
 
 func (s *Server) shutdown(restart bool) bool {
-	if !restart {
+	if !restart && s.opts.State == nil {
 		s.shutting.Store(true)
 	}
 	if s.opts.Shutdown != nil {
@@ -184,9 +215,12 @@ func (s *Server) Serve(ctx context.Context) error {
 			ReadHeaderTimeout: s.opts.ReadTimeout,
 			ReadTimeout:       s.opts.ReadTimeout,
 			IdleTimeout:       s.opts.IdleTimeout,
-			MaxHeaderBytes:    64 << 10,
-			BaseContext:       func(net.Listener) context.Context { return serveCtx },
-			ErrorLog:          slog.NewLogLogger(s.opts.Logger.Handler(), slog.LevelDebug),
+			MaxHeaderBytes:    maxHeaderBytes,
+			// "OPTIONS *" goes to the handler (and its authentication) too, instead of
+			// net/http's built-in 200 answer to anyone.
+			DisableGeneralOptionsHandler: true,
+			BaseContext:                  func(net.Listener) context.Context { return serveCtx },
+			ErrorLog:                     slog.NewLogLogger(s.opts.Logger.Handler(), slog.LevelDebug),
 		}
 		servers[i] = hs
 		wg.Add(1)
@@ -237,9 +271,13 @@ func (s *Server) handler(l Listener) http.Handler {
 			s.serveLogtail(w, r)
 		case strings.HasPrefix(uri, "/mainlogtail"):
 			s.serveMainLogtail(w, r)
-		case s.opts.Pages != nil:
-			s.opts.Pages.ServeHTTP(w, r)
 		default:
+			if s.extra != nil {
+				if h, pattern := s.extra.Handler(r); pattern != "" {
+					h.ServeHTTP(w, r)
+					return
+				}
+			}
 			errorPage(w, http.StatusNotFound)
 		}
 	})
@@ -257,7 +295,9 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request, l Listener) 
 			return false
 		}
 		user, pass, _ := strings.Cut(string(dec), ":")
-		if user == l.Username && checkPassword(l.Password, pass) {
+		// Both checks run, in time that depends on neither the name nor the password given.
+		userOK := equalSecret(user, l.Username)
+		if checkPassword(l.Password, pass) && userOK {
 			return true
 		}
 	}
@@ -267,13 +307,22 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request, l Listener) 
 	return false
 }
 
-// checkPassword compares a password with the configured one, plain or "{SHA}" + hex SHA-1.
+// checkPassword compares a password with the configured one, plain or "{SHA}" + hex SHA-1 (as
+// supervisord: the lower-case hex digest of the given password must equal the stored text).
 func checkPassword(stored, given string) bool {
 	if hexDigest, ok := strings.CutPrefix(stored, "{SHA}"); ok {
 		sum := sha1.Sum([]byte(given))
-		return subtle.ConstantTimeCompare([]byte(hex.EncodeToString(sum[:])), []byte(hexDigest)) == 1
+		return equalSecret(hex.EncodeToString(sum[:]), hexDigest)
 	}
-	return subtle.ConstantTimeCompare([]byte(stored), []byte(given)) == 1
+	return equalSecret(stored, given)
+}
+
+// equalSecret compares a and b in time independent of their contents and lengths (a plain
+// constant-time comparison of the strings would tell a length mismatch at once): it compares
+// their SHA-256 digests.
+func equalSecret(a, b string) bool {
+	ha, hb := sha256.Sum256([]byte(a)), sha256.Sum256([]byte(b))
+	return subtle.ConstantTimeCompare(ha[:], hb[:]) == 1
 }
 
 // errorPage writes medusa's error response page, as supervisord sends it.
@@ -288,6 +337,14 @@ func errorPage(w http.ResponseWriter, code int) {
 
 func (s *Server) serveRPC(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
+		errorPage(w, http.StatusBadRequest)
+		return
+	}
+	if r.ContentLength > MaxRequestBytes {
+		// Refused before a byte of it is read: a client that announces a huge body and sends
+		// it slowly does not hold the connection until ReadTimeout.
+		s.opts.Logger.Error("XML-RPC request too large", "bytes", r.ContentLength, "remote", r.RemoteAddr)
+		w.Header().Set("Connection", "close")
 		errorPage(w, http.StatusBadRequest)
 		return
 	}

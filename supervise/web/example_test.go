@@ -13,7 +13,8 @@ import (
 )
 
 // Serve the dashboard of a Supervisor. A daemon mounts it on the XML-RPC API's listeners,
-// behind their auth, with rpc.Options{Pages: dash}; here a test server shows the page.
+// behind their auth, with rpc.Options{Handlers: map[string]http.Handler{"/": dash}} (or
+// daemon.Options.Handlers with a PerRequest); here a test server shows the page.
 func Example() {
 	sv := supervise.New(supervise.Options{})
 	ctx, cancel := context.WithCancel(context.Background())

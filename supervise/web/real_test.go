@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net"
+	"net/http"
 	"path/filepath"
 	"testing"
 	"time"
@@ -17,7 +18,7 @@ import (
 // realDashboard runs a real Supervisor with real children (a ticker that writes "tick N" to
 // its log five times a second, two sleepers, a program that cannot start and is retried
 // later, one with a hostile name) and serves the dashboard through the XML-RPC server's
-// Pages, as the daemon does, on 127.0.0.1. Everything ends with the test.
+// Handlers at "/", as the daemon does, on 127.0.0.1. Everything ends with the test.
 func realDashboard(t *testing.T) (sv *supervise.Supervisor, base, tickerLog string) {
 	t.Helper()
 	dir := t.TempDir()
@@ -53,7 +54,7 @@ func realDashboard(t *testing.T) (sv *supervise.Supervisor, base, tickerLog stri
 	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	srv := rpc.NewServer(rpc.Options{Backend: sv, Pages: h,
+	srv := rpc.NewServer(rpc.Options{Backend: sv, Handlers: map[string]http.Handler{"/": h},
 		Listeners: []rpc.Listener{{Network: "tcp", Address: ln.Addr().String(), Listener: ln}}})
 	srvCtx, srvCancel := context.WithCancel(context.Background())
 	srvDone := make(chan error, 1)
