@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -18,10 +19,11 @@ import (
 
 // The daemon serves the dashboard (supervise/web) at "/" on every listener of the XML-RPC
 // API, behind the same auth: the unix socket, and [inet_http_server] with its password.
+// After a reload (SIGHUP) it shows the new run's supervisor.
 func TestDaemonDashboard(t *testing.T) {
 	t.Parallel()
 	port := testenv.FreePort(t)
-	d := newDT(t, "lite", slBin, fmt.Sprintf(`
+	body := fmt.Sprintf(`
 [inet_http_server]
 port=127.0.0.1:%d
 username=user
@@ -30,7 +32,8 @@ password=123
 [program:web]
 command=%s
 startsecs=0
-`, port, dtSleeper))
+`, port, dtSleeper)
+	d := newDT(t, "lite", slBin, body)
 	d.start(t)
 	sock := filepath.Join(d.dir, "s.sock")
 	unix := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
@@ -79,4 +82,14 @@ startsecs=0
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusOK, code)
 	assert.Contains(t, page, "success: web entered RUNNING state")
+
+	d.write(t, body+"\n[program:added]\ncommand="+dtSleeper+"\nstartsecs=0\n")
+	require.NoError(t, d.cmd.Process.Signal(syscall.SIGHUP))
+	ok = testenv.Poll(testenv.WaitTimeout, func() bool {
+		var err error
+		code, page, err = get(unix, "http://localhost/", "", "")
+		return err == nil && strings.Contains(page, `<tr id="p-added:added" class="running"`)
+	})
+	require.Truef(t, ok, "after the reload: %d %s\n%s", code, page, d.log())
+	assert.Contains(t, page, `<tr id="p-web:web" class="running"`)
 }

@@ -27,6 +27,11 @@ func newSSE(w http.ResponseWriter, timeout time.Duration) *sse {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no")
 	s := &sse{w: w, rc: http.NewResponseController(w), timeout: timeout}
+	// A stream lasts as long as the page is open: no read deadline (the server's ReadTimeout
+	// bounds reading the request, which is over). net/http already clears it when it starts
+	// watching the idle connection for the client going away; this does not rely on that.
+	// Each write gets its own deadline (send).
+	_ = s.rc.SetReadDeadline(time.Time{})
 	_ = s.rc.SetWriteDeadline(time.Now().Add(timeout))
 	w.WriteHeader(http.StatusOK)
 	_ = s.rc.Flush()
