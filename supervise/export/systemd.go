@@ -166,7 +166,7 @@ func unitNames(programs []program, prefix string) map[string]string {
 // not ordered against each other, as supervisord spawns them in one pass.
 func priorityOrder(programs []program, units map[string]string) map[string][]string {
 	type entry struct {
-		unit       string
+		unit         string
 		gPrio, pPrio int
 	}
 	var all []entry
