@@ -96,9 +96,10 @@ func load(cfg *conf.Config, expand Expander) (*model, error) {
 // optionReasons maps an option name to why a target cannot express it.
 type optionReasons map[string]string
 
-// warnOptions adds a Warning for every option of reasons written in the program's section
-// (or of [supervisord] for supervisordReasons), in the order the options were written.
-func (m *model) warnOptions(programReasons, supervisordReasons optionReasons) {
+// warnOptions adds a Warning for every option of programReasons written in a program's
+// section, and one for [supervisord] minfds= above 1024 (the soft limit a systemd unit and a
+// Nomad client start with) saying why (minfdsReason).
+func (m *model) warnOptions(programReasons optionReasons, minfdsReason string) {
 	warnSection := func(name string, reasons optionReasons) {
 		sec := m.cfg.INI.Section(name)
 		if sec == nil {
@@ -117,7 +118,9 @@ func (m *model) warnOptions(programReasons, supervisordReasons optionReasons) {
 	if m.cfg.INI == nil {
 		return
 	}
-	warnSection("supervisord", supervisordReasons)
+	if m.cfg.Supervisord.Minfds > 1024 {
+		warnSection("supervisord", optionReasons{"minfds": minfdsReason})
+	}
 	for _, p := range m.programs {
 		warnSection(p.Procs[0].Section, programReasons)
 	}
@@ -138,11 +141,30 @@ func (m *model) warnValue(p conf.Process, option, msg string) {
 
 // written reports whether option is set in the process's own section.
 func (m *model) written(p conf.Process, option string) bool {
+	_, ok := m.rawValue(p, option)
+	return ok
+}
+
+// rawValue is option as written in the process's own section.
+func (m *model) rawValue(p conf.Process, option string) (string, bool) {
 	if m.cfg.INI == nil {
-		return false
+		return "", false
 	}
 	sec := m.cfg.INI.Section(p.Section)
-	return sec != nil && sec.Has(option)
+	if sec == nil {
+		return "", false
+	}
+	v, ok := sec.Get(option)
+	return v.Raw, ok
+}
+
+// isFalse reports whether v is one of supervisord's false spellings.
+func isFalse(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "false", "no", "off", "0":
+		return true
+	}
+	return false
 }
 
 // sortedWarnings returns the warnings in file, line, option order without duplicates.

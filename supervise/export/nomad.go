@@ -31,8 +31,6 @@ const DefaultNomadJob = "supervisord"
 var nomadReasons = optionReasons{
 	"priority":                "Nomad starts task groups in no particular order",
 	"exitcodes":               "Nomad restarts a service task after every exit, whatever its status",
-	"stopasgroup":             "raw_exec always stops the task's whole process tree (cgroup)",
-	"killasgroup":             "raw_exec always kills the task's whole process tree (cgroup)",
 	"stdout_logfile":          "Nomad keeps task output in the allocation directory (nomad alloc logs)",
 	"stderr_logfile":          "Nomad keeps task output in the allocation directory (nomad alloc logs)",
 	"stderr_logfile_maxbytes": "Nomad has one log rotation setting per task: stdout's is used",
@@ -46,13 +44,11 @@ var nomadReasons = optionReasons{
 	"stderr_syslog":           "Nomad does not send task output to syslog",
 	"serverurl":               "there is no supervisor to reach (SUPERVISOR_SERVER_URL is not set)",
 	"fatal_retry_secs":        "a failed task group is rescheduled by Nomad's reschedule policy instead",
-	"cleanup_group":           "raw_exec always stops the task's whole process tree (cgroup)",
 }
 
-var nomadSupervisordReasons = optionReasons{
-	"minfds":   "raw_exec tasks inherit the Nomad client's limits",
-	"minprocs": "raw_exec tasks inherit the Nomad client's limits",
-}
+// nomadGroupOptions are the boolean options whose false raw_exec cannot honour: it always
+// stops and kills the task's whole process tree (its cgroup).
+var nomadGroupOptions = []string{"stopasgroup", "killasgroup", "cleanup_group"}
 
 // Nomad exports cfg as a Nomad job in the JSON of Nomad's HTTP API ({"Job": {...}}, as
 // `nomad job run -output` prints and `nomad job run -json` reads): a service job with one
@@ -71,7 +67,7 @@ func Nomad(cfg *conf.Config, opts NomadOptions) ([]byte, []Warning, error) {
 	if len(opts.Datacenters) == 0 {
 		opts.Datacenters = []string{"*"}
 	}
-	m.warnOptions(nomadReasons, nomadSupervisordReasons)
+	m.warnOptions(nomadReasons, "raw_exec tasks inherit the Nomad client's limits")
 	job := api.NewServiceJob(opts.Job, opts.Job, "", 50)
 	job.Region = nil
 	job.Datacenters = opts.Datacenters
@@ -128,6 +124,11 @@ func (m *model) nomadTask(p conf.Process) (*api.Task, error) {
 			m.warnValue(p, "command", fmt.Sprintf("argument %q: Nomad interpolates ${...} in task arguments", a))
 		}
 	}
+	for _, o := range nomadGroupOptions {
+		if v, ok := m.rawValue(p, o); ok && isFalse(v) {
+			m.warnValue(p, o, fmt.Sprintf("%q not mapped: raw_exec always stops and kills the task's whole process tree", v))
+		}
+	}
 	t := api.NewTask(p.Name, "raw_exec")
 	// raw_exec has no working directory or umask setting: a shell sets them and execs the
 	// program with its argv untouched.
@@ -135,18 +136,14 @@ func (m *model) nomadTask(p conf.Process) (*api.Task, error) {
 	if m.written(p, "umask") || m.cfg.Supervisord.Umask != 0o22 {
 		prelude = append(prelude, fmt.Sprintf("umask %04o", m.umask(p)))
 	}
+	var shArgs []string
 	if p.Directory != nil {
-		prelude = append(prelude, `cd "$1"`)
+		prelude = append(prelude, `cd "$1" && shift`)
+		shArgs = []string{*p.Directory}
 	}
 	if len(prelude) > 0 {
-		wrapped := []string{"-c", strings.Join(prelude, " && ") + ` && shift && exec "$@"`, "sh"}
-		dir := ""
-		if p.Directory != nil {
-			dir = *p.Directory
-		}
-		wrapped = append(wrapped, dir)
-		args = append(wrapped, args...)
-		args = append([]string{"/bin/sh"}, args...)
+		script := strings.Join(prelude, " && ") + ` && exec "$@"`
+		args = append(append([]string{"/bin/sh", "-c", script, "sh"}, shArgs...), args...)
 	}
 	t.Config = map[string]interface{}{"command": args[0]}
 	if len(args) > 1 {

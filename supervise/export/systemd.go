@@ -41,10 +41,6 @@ type File struct {
 
 // systemdReasons are the program options a systemd unit cannot express.
 var systemdReasons = optionReasons{
-	"stdout_logfile_maxbytes": "systemd appends to the log file and never rotates it (rotate it with logrotate's copytruncate, or use --journald)",
-	"stdout_logfile_backups":  "systemd appends to the log file and never rotates it (rotate it with logrotate's copytruncate, or use --journald)",
-	"stderr_logfile_maxbytes": "systemd appends to the log file and never rotates it (rotate it with logrotate's copytruncate, or use --journald)",
-	"stderr_logfile_backups":  "systemd appends to the log file and never rotates it (rotate it with logrotate's copytruncate, or use --journald)",
 	"stdout_capture_maxbytes": "capture mode (PROCESS_COMMUNICATION events) has no systemd equivalent",
 	"stderr_capture_maxbytes": "capture mode (PROCESS_COMMUNICATION events) has no systemd equivalent",
 	"stdout_events_enabled":   "supervisor events have no systemd equivalent",
@@ -57,12 +53,6 @@ var systemdReasons = optionReasons{
 var systemdSyslogReasons = optionReasons{
 	"stdout_syslog": "a unit's output goes to one place: use --journald (the journal forwards to syslog)",
 	"stderr_syslog": "a unit's output goes to one place: use --journald (the journal forwards to syslog)",
-}
-
-// supervisordReasons are the [supervisord] options that no exported unit expresses.
-var supervisordReasons = optionReasons{
-	"minfds":   "set LimitNOFILE= in the units (systemd's default soft limit is 1024)",
-	"minprocs": "set LimitNPROC= in the units",
 }
 
 // cleanSignals are the signals systemd counts as a clean exit; supervisord's
@@ -95,7 +85,7 @@ func Systemd(cfg *conf.Config, opts SystemdOptions) ([]File, []Warning, error) {
 			reasons[k] = v
 		}
 	}
-	m.warnOptions(reasons, supervisordReasons)
+	m.warnOptions(reasons, "set LimitNOFILE= in the units (systemd's default soft limit is 1024)")
 
 	units := unitNames(m.programs, opts.Prefix)
 	after := priorityOrder(m.programs, units)
@@ -281,13 +271,22 @@ func (m *model) serviceDirectives(p conf.Process, target string, after []string,
 	} else {
 		svc("TimeoutStopSec", "1ms") // 0 would mean no timeout to systemd
 	}
-	out := logTarget(p.Stdout, opts.Journald)
-	svc("StandardOutput", out)
-	switch {
-	case p.RedirectStderr:
-		svc("StandardError", "inherit")
-	default:
-		svc("StandardError", logTarget(p.Stderr, opts.Journald))
+	stdout, stderr := logTarget(p.Stdout, opts.Journald), logTarget(p.Stderr, opts.Journald)
+	if p.RedirectStderr {
+		stderr = "inherit"
+	}
+	svc("StandardOutput", stdout)
+	svc("StandardError", stderr)
+	for _, st := range [][2]string{{"stdout", stdout}, {"stderr", stderr}} {
+		stream, target := st[0], st[1]
+		if !strings.HasPrefix(target, "append:") {
+			continue // the journal rotates by itself; null and inherit have nothing to rotate
+		}
+		for _, o := range []string{stream + "_logfile_maxbytes", stream + "_logfile_backups"} {
+			if v, ok := m.rawValue(p, o); ok {
+				m.warnValue(p, o, fmt.Sprintf("%q not mapped: systemd appends to the log file and never rotates it (rotate it with logrotate's copytruncate, or use --journald)", v))
+			}
+		}
 	}
 	svc("SyslogIdentifier", escapeSpecifiers(p.Name))
 	return ds, nil
