@@ -106,6 +106,10 @@ func (m *model) taskGroup(name string, p conf.Process, count int, task *api.Task
 	tg := api.NewTaskGroup(name, count)
 	tg.Meta = map[string]string{"supervisord_group": p.Group, "supervisord_section": p.Section}
 	tg.AddTask(task)
+	if usage := *task.LogConfig.MaxFiles * *task.LogConfig.MaxFileSizeMB; usage >= nomadDefaultDiskMB {
+		// the logs must fit in the allocation's disk: the next 100 MB above them
+		tg.EphemeralDisk = &api.EphemeralDisk{SizeMB: ptr((usage/100 + 1) * 100)}
+	}
 	if p.AutoRestart == supervise.RestartNever {
 		// No restart in place and no new placement: the group stays dead, as EXITED does.
 		tg.ReschedulePolicy = &api.ReschedulePolicy{Attempts: ptr(0), Unlimited: ptr(false)}
@@ -170,20 +174,29 @@ func (m *model) nomadTask(p conf.Process) (*api.Task, error) {
 	return t, nil
 }
 
+// Nomad's limits on a job (its job specification and structs validation).
+const (
+	// nomadMinRestartInterval is the shortest restart interval Nomad accepts.
+	nomadMinRestartInterval = 5 * time.Second
+	// nomadDefaultDiskMB is a task group's ephemeral disk when the job names none; a task's
+	// log storage (max_files * max_file_size) must be smaller.
+	nomadDefaultDiskMB = 300
+)
+
 // restartPolicy maps startretries/startsecs/autorestart: startretries attempts with supervisord's
-// first backoff (1 s) inside the window in which that many quick failures fall, then the task
-// fails (FATAL). startsecs=0 (no crash protection) never gives up.
+// first backoff (1 s) inside the window in which that many quick failures fall (at least
+// Nomad's 5 s), then the task fails (FATAL). startsecs=0 (no crash protection) never gives up.
 func restartPolicy(p conf.Process) *api.RestartPolicy {
+	delay := time.Second
 	if p.AutoRestart == supervise.RestartNever {
-		return &api.RestartPolicy{Attempts: ptr(0), Interval: ptr(time.Duration(max(p.StartSecs, 1)) * time.Second),
-			Delay: ptr(time.Second), Mode: ptr("fail")}
+		return &api.RestartPolicy{Attempts: ptr(0), Interval: ptr(nomadMinRestartInterval), Delay: ptr(delay), Mode: ptr("fail")}
 	}
 	burst, interval := startLimit(p)
 	if interval == 0 {
-		return &api.RestartPolicy{Attempts: ptr(1), Interval: ptr(time.Second), Delay: ptr(time.Second), Mode: ptr("delay")}
+		return &api.RestartPolicy{Attempts: ptr(1), Interval: ptr(nomadMinRestartInterval), Delay: ptr(delay), Mode: ptr("delay")}
 	}
-	return &api.RestartPolicy{Attempts: ptr(burst - 1), Interval: ptr(time.Duration(interval) * time.Second),
-		Delay: ptr(time.Second), Mode: ptr("fail")}
+	return &api.RestartPolicy{Attempts: ptr(burst - 1), Interval: ptr(max(time.Duration(interval)*time.Second, nomadMinRestartInterval)),
+		Delay: ptr(delay), Mode: ptr("fail")}
 }
 
 // logConfig maps stdout's rotation: backups+1 files of maxbytes (in whole MiB, at least 1).
