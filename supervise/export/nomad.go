@@ -134,8 +134,9 @@ func (m *model) nomadTask(p conf.Process) (*api.Task, error) {
 		}
 	}
 	t := api.NewTask(p.Name, "raw_exec")
-	// raw_exec has no working directory or umask setting: a shell sets them and execs the
-	// program with its argv untouched.
+	// raw_exec has no working directory or umask setting, and wants an absolute command: a
+	// shell sets them, looks a bare command name up in the task's PATH as supervisord does in
+	// the program's, and execs the program with its argv untouched.
 	var prelude []string
 	if m.written(p, "umask") || m.cfg.Supervisord.Umask != 0o22 {
 		prelude = append(prelude, fmt.Sprintf("umask %04o", m.umask(p)))
@@ -145,8 +146,8 @@ func (m *model) nomadTask(p conf.Process) (*api.Task, error) {
 		prelude = append(prelude, `cd "$1" && shift`)
 		shArgs = []string{*p.Directory}
 	}
-	if len(prelude) > 0 {
-		script := strings.Join(prelude, " && ") + ` && exec "$@"`
+	if len(prelude) > 0 || !strings.Contains(args[0], "/") {
+		script := strings.Join(append(prelude, `exec "$@"`), " && ")
 		args = append(append([]string{"/bin/sh", "-c", script, "sh"}, shArgs...), args...)
 	}
 	t.Config = map[string]interface{}{"command": args[0]}
