@@ -96,6 +96,14 @@ func load(cfg *conf.Config, expand Expander) (*model, error) {
 // optionReasons maps an option name to why a target cannot express it.
 type optionReasons map[string]string
 
+// offByDefault are the options whose false (or 0) is what every target does anyway.
+var offByDefault = map[string]bool{
+	"stdout_events_enabled": true, "stderr_events_enabled": true,
+	"stdout_syslog": true, "stderr_syslog": true,
+	"stdout_capture_maxbytes": true, "stderr_capture_maxbytes": true,
+	"redirect_stderr": true,
+}
+
 // warnOptions adds a Warning for every option of programReasons written in a program's
 // section, and one for [supervisord] minfds= above 1024 (the soft limit a systemd unit and a
 // Nomad client start with) saying why (minfdsReason).
@@ -111,6 +119,9 @@ func (m *model) warnOptions(programReasons optionReasons, minfdsReason string) {
 				continue
 			}
 			v, _ := sec.Get(k)
+			if offByDefault[k] && isFalse(v.Raw) {
+				continue // switched off, as the target has it
+			}
 			m.warnings = append(m.warnings, Warning{File: v.File, Line: v.Line, Section: name, Option: k,
 				Msg: fmt.Sprintf("%q not mapped: %s", v.Raw, why)})
 		}

@@ -3,6 +3,7 @@ package export
 import (
 	"bytes"
 	"flag"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,17 +21,29 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // golden files do not depend on where the test runs.
 const placeholder = "/srv/HERE"
 
-// loadCase copies testdata/name into a temporary directory (with the logs/ and run/
-// directories the configs name) and loads it with a fixed environment and host name.
+// loadCase copies testdata/name (the config and the files it includes) into a temporary
+// directory (with the logs/ and run/ directories the configs name) and loads it with a fixed environment and host name.
 func loadCase(t *testing.T, name string) (*conf.Config, string) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), name)
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "logs"), 0o755))
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "run"), 0o755))
-	data, err := os.ReadFile(filepath.Join("testdata", name, "supervisord.conf"))
-	require.NoError(t, err)
+	src := filepath.Join("testdata", name)
+	require.NoError(t, filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasSuffix(p, ".golden") {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, rel)), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, rel), data, 0o644)
+	}))
 	path := filepath.Join(dir, "supervisord.conf")
-	require.NoError(t, os.WriteFile(path, data, 0o644))
 	cfg, err := conf.Load(path, conf.Options{Environ: []string{"HOME=/root", "PATH=/usr/bin:/bin"}, Hostname: "vm"})
 	require.NoError(t, err)
 	return cfg, dir
@@ -149,6 +162,9 @@ func TestGoldenFilesAreUsed(t *testing.T) {
 		entries, err := os.ReadDir(filepath.Join("testdata", name))
 		require.NoError(t, err)
 		for _, e := range entries {
+			if e.IsDir() {
+				continue // included files
+			}
 			assert.True(t, known[e.Name()] || strings.HasPrefix(e.Name(), "."), "stray file testdata/%s/%s", name, e.Name())
 		}
 	}

@@ -33,8 +33,6 @@ var nomadReasons = optionReasons{
 	"exitcodes":               "Nomad restarts a service task after every exit, whatever its status",
 	"stdout_logfile":          "Nomad keeps task output in the allocation directory (nomad alloc logs)",
 	"stderr_logfile":          "Nomad keeps task output in the allocation directory (nomad alloc logs)",
-	"stderr_logfile_maxbytes": "Nomad has one log rotation setting per task: stdout's is used",
-	"stderr_logfile_backups":  "Nomad has one log rotation setting per task: stdout's is used",
 	"redirect_stderr":         "Nomad keeps stdout and stderr apart",
 	"stdout_capture_maxbytes": "capture mode (PROCESS_COMMUNICATION events) has no Nomad equivalent",
 	"stderr_capture_maxbytes": "capture mode (PROCESS_COMMUNICATION events) has no Nomad equivalent",
@@ -106,6 +104,9 @@ func (m *model) taskGroup(name string, p conf.Process, count int, task *api.Task
 	tg := api.NewTaskGroup(name, count)
 	tg.Meta = map[string]string{"supervisord_group": p.Group, "supervisord_section": p.Section}
 	tg.AddTask(task)
+	if task.LogConfig == nil {
+		return tg
+	}
 	if usage := *task.LogConfig.MaxFiles * *task.LogConfig.MaxFileSizeMB; usage >= nomadDefaultDiskMB {
 		// the logs must fit in the allocation's disk: the next 100 MB above them
 		tg.EphemeralDisk = &api.EphemeralDisk{SizeMB: ptr((usage/100 + 1) * 100)}
@@ -172,6 +173,16 @@ func (m *model) nomadTask(p conf.Process) (*api.Task, error) {
 		m.warnValue(p, "autorestart", "unexpected: exported as true (Nomad restarts a service task after every exit)")
 	}
 	t.LogConfig = logConfig(p.Stdout)
+	if p.Stderr.Mode != conf.LogNothing && (p.Stderr.MaxBytes != p.Stdout.MaxBytes || p.Stderr.Backups != p.Stdout.Backups) {
+		for _, o := range []string{"stderr_logfile_maxbytes", "stderr_logfile_backups"} {
+			if v, ok := m.rawValue(p, o); ok {
+				m.warnValue(p, o, fmt.Sprintf("%q not mapped: Nomad has one log rotation setting per task: stdout's is used", v))
+			}
+		}
+	}
+	if t.LogConfig == nil {
+		m.warnValue(p, "stdout_logfile_maxbytes", "0 (never rotate) not mapped: Nomad always rotates task logs (its default: 10 files of 10 MB)")
+	}
 	return t, nil
 }
 
@@ -201,7 +212,11 @@ func restartPolicy(p conf.Process) *api.RestartPolicy {
 }
 
 // logConfig maps stdout's rotation: backups+1 files of maxbytes (in whole MiB, at least 1).
+// maxbytes=0 (never rotate) has no equivalent: nil leaves Nomad's default.
 func logConfig(l conf.LogConfig) *api.LogConfig {
+	if l.MaxBytes <= 0 {
+		return nil
+	}
 	files := l.Backups + 1
 	mb := int((l.MaxBytes + (1<<20 - 1)) >> 20)
 	if mb < 1 {

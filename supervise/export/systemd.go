@@ -277,10 +277,13 @@ func (m *model) serviceDirectives(p conf.Process, target string, after []string,
 	}
 	svc("StandardOutput", stdout)
 	svc("StandardError", stderr)
-	for _, st := range [][2]string{{"stdout", stdout}, {"stderr", stderr}} {
-		stream, target := st[0], st[1]
-		if !strings.HasPrefix(target, "append:") {
-			continue // the journal rotates by itself; null and inherit have nothing to rotate
+	for _, st := range []struct {
+		stream, target string
+		log            conf.LogConfig
+	}{{"stdout", stdout, p.Stdout}, {"stderr", stderr, p.Stderr}} {
+		stream := st.stream
+		if !strings.HasPrefix(st.target, "append:") || st.log.MaxBytes <= 0 {
+			continue // the journal rotates by itself, null and inherit have nothing to rotate, maxbytes=0 never rotates
 		}
 		for _, o := range []string{stream + "_logfile_maxbytes", stream + "_logfile_backups"} {
 			if v, ok := m.rawValue(p, o); ok {
