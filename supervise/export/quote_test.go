@@ -55,3 +55,17 @@ func TestPriorityOrder(t *testing.T) {
 	assert.Equal(t, []string{"web@0.service", "web@1.service"}, after["ticker@2.service"])
 	assert.Equal(t, []string{"ticker@0.service", "ticker@1.service", "ticker@2.service"}, after["sleeper.service"])
 }
+
+func TestUnitEscape(t *testing.T) {
+	for in, want := range map[string]string{
+		"web":     "web",
+		"api+v2":  `api\x2bv2`,
+		"a@b":     `a\x40b`,
+		"x_y.z-1": "x_y.z-1",
+		".hidden": `\x2ehidden`,
+		"h\u00e9": `h\xc3\xa9`,
+		"100%":    `100\x25`,
+	} {
+		assert.Equal(t, want, unitEscape(in), "%q", in)
+	}
+}

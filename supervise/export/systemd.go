@@ -97,7 +97,7 @@ func Systemd(cfg *conf.Config, opts SystemdOptions) ([]File, []Warning, error) {
 			groups = append(groups, p.Group)
 			groupWants[p.Group] = []string{}
 		}
-		target := opts.Prefix + p.Group.Name + ".target"
+		target := opts.Prefix + unitEscape(p.Group.Name) + ".target"
 		var instances [][]directive
 		for _, proc := range p.Procs {
 			ds, err := m.serviceDirectives(proc, target, after[units[procKey(proc)]], opts)
@@ -113,7 +113,7 @@ func Systemd(cfg *conf.Config, opts SystemdOptions) ([]File, []Warning, error) {
 	}
 	var groupTargets []string
 	for _, g := range groups {
-		name := opts.Prefix + g.Name + ".target"
+		name := opts.Prefix + unitEscape(g.Name) + ".target"
 		groupTargets = append(groupTargets, name)
 		ds := []directive{
 			{"Unit", "Description", escapeSpecifiers("supervisord group " + g.Name)},
@@ -142,9 +142,9 @@ func unitNames(programs []program, prefix string) map[string]string {
 	for _, p := range programs {
 		for _, proc := range p.Procs {
 			if p.Template() {
-				out[procKey(proc)] = fmt.Sprintf("%s%s@%d.service", prefix, p.Name, proc.ProcessNum)
+				out[procKey(proc)] = fmt.Sprintf("%s%s@%d.service", prefix, unitEscape(p.Name), proc.ProcessNum)
 			} else {
-				out[procKey(proc)] = prefix + proc.Name + ".service"
+				out[procKey(proc)] = prefix + unitEscape(proc.Name) + ".service"
 			}
 		}
 	}
@@ -350,7 +350,7 @@ func (m *model) programFiles(p program, units map[string]string, instances [][]d
 			varying = append(varying, id)
 		}
 	}
-	files := []File{{Name: fmt.Sprintf("%s%s@.service", opts.Prefix, p.Name), Data: renderUnit(header(sectionRef(proc)), tmpl)}}
+	files := []File{{Name: fmt.Sprintf("%s%s@.service", opts.Prefix, unitEscape(p.Name)), Data: renderUnit(header(sectionRef(proc)), tmpl)}}
 	if len(varying) == 0 {
 		return files
 	}
@@ -394,6 +394,22 @@ func renderUnit(head string, ds []directive) []byte {
 		}
 	}
 	return b.Bytes()
+}
+
+// unitEscape makes a program or group name usable in a unit name, as systemd-escape does
+// for the characters a unit name cannot hold: each byte outside [A-Za-z0-9:_.-] (and a
+// leading '.') becomes \xNN.
+func unitEscape(name string) string {
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == ':' || c == '_' || c == '-' || c == '.' && i > 0 {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, `\x%02x`, c)
+	}
+	return b.String()
 }
 
 // escapeSpecifiers doubles '%' (systemd's specifier character) and turns a newline into a
