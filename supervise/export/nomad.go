@@ -16,7 +16,8 @@ import (
 
 // NomadOptions configure Nomad. The zero value works.
 type NomadOptions struct {
-	// Expand resolves [gunicorn:x] and python_env first; nil = none.
+	// Expand resolves [gunicorn:x] and python_env first; nil = none. It changes the Config
+	// in place, so give each export with an Expand a freshly loaded Config.
 	Expand Expander
 	// Job is the job's ID and name; default "supervisord".
 	Job string

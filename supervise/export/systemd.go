@@ -14,7 +14,8 @@ import (
 
 // SystemdOptions configure Systemd. The zero value works.
 type SystemdOptions struct {
-	// Expand resolves [gunicorn:x] and python_env first; nil = none.
+	// Expand resolves [gunicorn:x] and python_env first; nil = none. It changes the Config
+	// in place, so give each export with an Expand a freshly loaded Config.
 	Expand Expander
 	// Journald sends every program's stdout and stderr to the journal instead of the log files
 	// the config names (default false: a file stays a file, via StandardOutput=append:).
