@@ -110,6 +110,13 @@ func TestRunErrors(t *testing.T) {
 	assert.Equal(t, 1, rc)
 	assert.Contains(t, stderr, boom.Error())
 
+	clash := writeConf(t, "[program:supervisord]\ncommand=/bin/true\n")
+	rc, _, stderr = run([]string{"systemd", "-c", clash, "-o", t.TempDir()}, nil)
+	assert.Equal(t, 1, rc)
+	assert.Contains(t, stderr, "two units named supervisord.target")
+	rc, _, stderr = run([]string{"systemd", "-c", clash, "-o", t.TempDir(), "--target", "all.target"}, nil)
+	assert.Equal(t, 0, rc, stderr)
+
 	unsplittable := writeConf(t, "[program:q]\ncommand=/bin/echo \"unclosed\n")
 	rc, _, stderr = run([]string{"systemd", "-c", unsplittable, "-o", t.TempDir()}, nil)
 	assert.Equal(t, 1, rc)

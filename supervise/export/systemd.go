@@ -2,6 +2,7 @@ package export
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -98,7 +99,7 @@ func Systemd(cfg *conf.Config, opts SystemdOptions) ([]File, []Warning, error) {
 			groups = append(groups, p.Group)
 			groupWants[p.Group] = []string{}
 		}
-		target := opts.Prefix + unitEscape(p.Group.Name) + ".target"
+		target := groupTarget(opts.Prefix, p.Group.Name)
 		var instances [][]directive
 		for _, proc := range p.Procs {
 			ds, err := m.serviceDirectives(proc, target, after[units[procKey(proc)]], opts)
@@ -114,7 +115,7 @@ func Systemd(cfg *conf.Config, opts SystemdOptions) ([]File, []Warning, error) {
 	}
 	var groupTargets []string
 	for _, g := range groups {
-		name := opts.Prefix + unitEscape(g.Name) + ".target"
+		name := groupTarget(opts.Prefix, g.Name)
 		groupTargets = append(groupTargets, name)
 		ds := []directive{
 			{"Unit", "Description", escapeSpecifiers("supervisord group " + g.Name)},
@@ -131,8 +132,20 @@ func Systemd(cfg *conf.Config, opts SystemdOptions) ([]File, []Warning, error) {
 		{"Install", "WantedBy", "multi-user.target"},
 	})})
 	sort.Slice(files, func(a, b int) bool { return files[a].Name < files[b].Name })
+	for i := 1; i < len(files); i++ {
+		if files[i].Name == files[i-1].Name {
+			return nil, nil, fmt.Errorf("%w: two units named %s (give a --prefix or another --target)", ErrNameClash, files[i].Name)
+		}
+	}
 	return files, m.sortedWarnings(), nil
 }
+
+// ErrNameClash is returned when two generated units would have the same name (a group named
+// like the target of the whole config, say).
+var ErrNameClash = errors.New("unit name clash")
+
+// groupTarget is the name of a group's target.
+func groupTarget(prefix, group string) string { return prefix + unitEscape(group) + ".target" }
 
 // procKey identifies a process across groups.
 func procKey(p conf.Process) string { return p.Group + ":" + p.Name }
