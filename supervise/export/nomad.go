@@ -87,6 +87,13 @@ func Nomad(cfg *conf.Config, opts NomadOptions) ([]byte, []Warning, error) {
 			job.AddTaskGroup(m.taskGroup(proc.Name, proc, 1, tasks[i]))
 		}
 	}
+	seen := map[string]bool{}
+	for _, tg := range job.TaskGroups {
+		if seen[*tg.Name] {
+			return nil, nil, fmt.Errorf("%w: two task groups named %s (processes of one name in two groups)", ErrNameClash, *tg.Name)
+		}
+		seen[*tg.Name] = true
+	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
@@ -105,12 +112,9 @@ func (m *model) taskGroup(name string, p conf.Process, count int, task *api.Task
 	tg := api.NewTaskGroup(name, count)
 	tg.Meta = map[string]string{"supervisord_group": p.Group, "supervisord_section": p.Section}
 	tg.AddTask(task)
-	if task.LogConfig == nil {
-		return tg
-	}
-	if usage := *task.LogConfig.MaxFiles * *task.LogConfig.MaxFileSizeMB; usage >= nomadDefaultDiskMB {
+	if lc := task.LogConfig; lc != nil && *lc.MaxFiles**lc.MaxFileSizeMB >= nomadDefaultDiskMB {
 		// the logs must fit in the allocation's disk: the next 100 MB above them
-		tg.EphemeralDisk = &api.EphemeralDisk{SizeMB: ptr((usage/100 + 1) * 100)}
+		tg.EphemeralDisk = &api.EphemeralDisk{SizeMB: ptr((*lc.MaxFiles**lc.MaxFileSizeMB/100 + 1) * 100)}
 	}
 	if p.AutoRestart == supervise.RestartNever {
 		// No restart in place and no new placement: the group stays dead, as EXITED does.

@@ -117,6 +117,14 @@ func TestRunErrors(t *testing.T) {
 	rc, _, stderr = run([]string{"systemd", "-c", clash, "-o", t.TempDir(), "--target", "all.target"}, nil)
 	assert.Equal(t, 0, rc, stderr)
 
+	twice := writeConf(t, "[group:a]\nprograms=web\n[group:b]\nprograms=web\n[program:web]\ncommand=/bin/true\n")
+	rc, _, stderr = run([]string{"nomad", "-c", twice}, nil)
+	assert.Equal(t, 1, rc)
+	assert.Contains(t, stderr, "two task groups named web")
+	rc, _, stderr = run([]string{"systemd", "-c", twice, "-o", t.TempDir()}, nil)
+	assert.Equal(t, 1, rc)
+	assert.Contains(t, stderr, "two units named web.service")
+
 	unsplittable := writeConf(t, "[program:q]\ncommand=/bin/echo \"unclosed\n")
 	rc, _, stderr = run([]string{"systemd", "-c", unsplittable, "-o", t.TempDir()}, nil)
 	assert.Equal(t, 1, rc)
