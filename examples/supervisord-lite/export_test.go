@@ -21,8 +21,8 @@ import (
 // would run (gunicorn from the app's pyenv version, its flags, PATH and PYENV_VERSION), and
 // systemd accepts the units.
 func TestExportResolvesSeed(t *testing.T) {
-	f := newSeedFixture(t, "3.11.7")
-	require.NoError(t, os.WriteFile(filepath.Join(f.app, ".python-version"), []byte("3.11.7\n"), 0o644))
+	f := testenv.NewPyenvApp(t, "3.11.7")
+	require.NoError(t, os.WriteFile(filepath.Join(f.App, ".python-version"), []byte("3.11.7\n"), 0o644))
 	body := fmt.Sprintf(`
 [gunicorn:web]
 app = wsgi:app
@@ -36,18 +36,18 @@ command = celery -A tasks worker
 directory = %[1]s
 environment = PYENV_ROOT="%[2]s"
 python_env = true
-`, f.app, f.root)
-	path := filepath.Join(filepath.Dir(f.app), "supervisord.conf")
+`, f.App, f.Root)
+	path := filepath.Join(filepath.Dir(f.App), "supervisord.conf")
 	require.NoError(t, os.WriteFile(path, []byte("[supervisord]\nlogfile=/dev/null\n"+body), 0o644))
-	bin := filepath.Join(f.root, "versions", "3.11.7", "bin")
+	bin := filepath.Join(f.Root, "versions", "3.11.7", "bin")
 
 	units := filepath.Join(t.TempDir(), "units")
-	out, errOut, rc := dtRun(t, f.app, slBin, "export", "systemd", "-c", path, "-o", units)
+	out, errOut, rc := dtRun(t, f.App, slBin, "export", "systemd", "-c", path, "-o", units)
 	require.Equal(t, 0, rc, errOut)
 	assert.Contains(t, out, filepath.Join(units, "web.service"))
 	web, err := os.ReadFile(filepath.Join(units, "web.service"))
 	require.NoError(t, err)
-	assert.Contains(t, string(web), "\nExecStart="+filepath.Join(bin, "gunicorn")+" --bind 127.0.0.1:8123 --workers 3 --chdir "+f.app+" wsgi:app\n")
+	assert.Contains(t, string(web), "\nExecStart="+filepath.Join(bin, "gunicorn")+" --bind 127.0.0.1:8123 --workers 3 --chdir "+f.App+" wsgi:app\n")
 	assert.Contains(t, string(web), "\nEnvironment=\"PYENV_VERSION=3.11.7\"\n")
 	assert.Contains(t, string(web), "\nEnvironment=\"PATH="+bin+":")
 	assert.Contains(t, string(web), "\nKillMode=control-group\n", "gunicorn stops as a group")
@@ -55,7 +55,7 @@ python_env = true
 	require.NoError(t, err)
 	assert.Contains(t, string(worker), "\nExecStart="+filepath.Join(bin, "celery")+" -A tasks worker\n")
 
-	job, errOut, rc := dtRun(t, f.app, slBin, "export", "nomad", "-c", path)
+	job, errOut, rc := dtRun(t, f.App, slBin, "export", "nomad", "-c", path)
 	require.Equal(t, 0, rc, errOut)
 	var doc struct{ Job *api.Job }
 	require.NoError(t, json.Unmarshal([]byte(job), &doc))
