@@ -4,6 +4,7 @@
 //
 //	supervisord-lite [supervisord options]     the daemon (same options as supervisord)
 //	supervisord-lite ctl [supervisorctl options] command [args]
+//	supervisord-lite export systemd|nomad -c FILE [-o OUT]   (package supervise/export)
 //
 // It is thin: it wires the packages supervise/daemon (the daemon), supervise/pyapp ([gunicorn:x]
 // sections and python_env programs) and the ctl. Build it with CGO_ENABLED=0 (make build) for
@@ -18,6 +19,7 @@ import (
 
 	"github.com/supervisord-lite/supervisord-lite/supervise"
 	"github.com/supervisord-lite/supervisord-lite/supervise/daemon"
+	"github.com/supervisord-lite/supervisord-lite/supervise/export"
 	"github.com/supervisord-lite/supervisord-lite/supervise/pyapp"
 	"github.com/supervisord-lite/supervisord-lite/supervise/web"
 )
@@ -30,6 +32,9 @@ func main() {
 	args := os.Args[1:]
 	if len(args) > 0 && args[0] == "ctl" {
 		os.Exit(runCtl(os.Args[0]+" ctl", args[1:], os.Stdout, os.Stderr))
+	}
+	if len(args) > 0 && args[0] == "export" { // hook: supervise/export, [gunicorn:x] and python_env resolved as the daemon does
+		os.Exit(export.Run(os.Args[0]+" export", os.Args[0], args[1:], os.Stdout, os.Stderr, export.PyApps(os.Environ())))
 	}
 	if filepath.Base(os.Args[0]) == "supervisorctl-lite" {
 		os.Exit(runCtl(os.Args[0], args, os.Stdout, os.Stderr))
