@@ -102,6 +102,7 @@ type Supervisor struct {
 	childLogDir string
 	hub         hub
 	state       *stateFile // nil without Options.StateFile
+	token       string     // TokenEnv's value for this Supervisor's children; "" with a Spawner given
 
 	mu       sync.Mutex
 	groups   []*groupEntry // in the order added
@@ -125,6 +126,7 @@ func New(opts Options) *Supervisor {
 	}
 	if s.spawner == nil {
 		s.spawner = &forkSpawner{}
+		s.token = newToken()
 	}
 	if s.env == nil {
 		s.env = os.Environ()
@@ -197,6 +199,9 @@ func (s *Supervisor) Serve(ctx context.Context) error {
 		release = fs.acquire()
 	}
 	s.mu.Unlock()
+	if release != nil {
+		s.warnKernel()
+	}
 	var stateDone chan struct{}
 	stopState := make(chan struct{})
 	if s.state != nil {
@@ -222,6 +227,7 @@ func (s *Supervisor) Serve(ctx context.Context) error {
 	s.autostart(context.Background(), procs)
 	<-ctx.Done()
 	s.shutdown()
+	s.sweepMarked()
 	if stateDone != nil {
 		close(stopState)
 		<-stateDone
@@ -599,12 +605,7 @@ func (s *Supervisor) lookup(op, spec string) (procs []*process, single bool, err
 	return nil, false, &ProcessError{Op: op, Name: spec, Err: ErrNotFound}
 }
 
-func namespec(p *process) string {
-	if p.group == p.prog.Name {
-		return p.prog.Name
-	}
-	return p.group + ":" + p.prog.Name
-}
+func namespec(p *process) string { return makeSpec(p.group, p.prog.Name) }
 
 // result makes the Result of op on p from err (a sentinel, possibly with supervisord's detail).
 func result(op string, p *process, err error) Result {
