@@ -60,7 +60,7 @@ func KernelFeatures() []KernelFeature {
 					"in their environment (/proc/PID/environ) and ended when their program stops, when Serve " +
 					"returns and at start-up recovery; one that clears its environment is not found"},
 			{Name: "F_SETPIPE_SZ", Since: "2.6.35", Available: pipeSz,
-				Use: "a child that fills its output pipe gets a 1 MiB pipe",
+				Use:     "a child that fills its output pipe gets a 1 MiB pipe",
 				Without: "pipes stay at 64 KiB: a heavy writer blocks more often, nothing is lost"},
 		}
 	})

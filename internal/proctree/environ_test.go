@@ -55,7 +55,7 @@ func TestFindByEnv(t *testing.T) {
 	a.Process.Kill()
 	a.Wait()
 	assert.False(t, found[0].Alive())
-	found, err := FindByEnv("MARK="+token)
+	found, err := FindByEnv("MARK=" + token)
 	require.NoError(t, err)
 	require.Len(t, found, 1)
 	assert.Equal(t, b.Process.Pid, found[0].Pid)
