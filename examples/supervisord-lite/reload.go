@@ -191,6 +191,7 @@ func (r *reloader) UpdateGroup(ctx context.Context, name string) error {
 // extraMethods are the XML-RPC methods supervisord-lite adds beside supervisord's.
 func (r *reloader) extraMethods() map[string]rpc.ExtraMethod {
 	return map[string]rpc.ExtraMethod{
+		rpc.KernelFeaturesMethod: rpc.KernelFeaturesExtra(), // kernel features newer than 2.6.32, for ctl explain/ps
 		updateMethod: func(ctx context.Context, args []any) (any, error) {
 			name, ok := args0String(args)
 			if !ok {

@@ -93,6 +93,7 @@ func (c *controller) doExplain(arg string) error {
 	for _, sp := range sps {
 		if (proc == "" && (sp.Group == group && sp.Name == group)) || (sp.Group == group && sp.Name == proc) || (proc == "" && sp.Name == group) {
 			c.explain(sp, envNote, running[makeNamespec(sp.Group, sp.Name)])
+			c.kernelNotes() // kernel_ctl.go
 			return nil
 		}
 	}
@@ -224,6 +225,7 @@ func (c *controller) doPs(arg string) error {
 			c.output(psLine("", "", row))
 		}
 	}
+	c.kernelNotes() // kernel_ctl.go
 	return nil
 }
 
