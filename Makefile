@@ -94,9 +94,10 @@ centos6: go123
 # No -race: it needs cgo with Go 1.23, and a cgo binary's libc calls would escape the filter;
 # the race detector runs in `make test`'s main run. Skipped: allocation counts that Go 1.23's
 # escape analysis does not reach (a property of the compiler, not of the kernel).
-TEST_2632_PKGS := ./internal/linux2632/ ./internal/proctree/ ./internal/rlimit/ ./supervise/ ./supervise/rpc/ ./logrotate/
+TEST_2632_PKGS := ./internal/linux2632/ ./internal/proctree/ ./internal/rlimit/ ./supervise/ ./logrotate/
 TEST_2632_SKIP := ^TestCaptureAllocatesNothingPerChunk$$
 test-2632: centos6
 	$(C6ENV) $(GO123) vet ./...
 	$(C6ENV) E2E=1 LINUX2632_DAEMON=$(CURDIR)/bin/centos6/supervisord-lite $(GO123) test -count=1 -timeout 15m \
 		-exec $(CURDIR)/bin/centos6/linux2632-exec -skip '$(TEST_2632_SKIP)' $(TEST_2632_PKGS)
+	$(C6ENV) $(GO123) test -count=1 -exec $(CURDIR)/bin/centos6/linux2632-exec -run '^TestKernelFeaturesMethod$$' ./supervise/rpc/

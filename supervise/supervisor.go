@@ -179,7 +179,9 @@ func (s *Supervisor) State() SupervisorState {
 // loses its exit status (its Wait fails with ECHILD). A daemon owns its children; keep
 // exec.Cmd out of programs that embed a serving Supervisor. While it runs the process is a
 // child subreaper (PR_SET_CHILD_SUBREAPER): descendants of supervised programs orphaned by
-// their parent's death come to it. When the last Serve returns, the children of this process
+// their parent's death come to it (Linux 3.4 and later; see KernelFeatures). Before Serve
+// returns, every process still carrying this Supervisor's token (TokenEnv) gets SIGTERM, then
+// SIGKILL after a second. When the last Serve returns, the children of this process
 // that the engine did not start and that are outside this process's group (such orphans, which
 // left their program's group) get SIGTERM, then SIGKILL after a second, so nothing started
 // under a Supervisor outlives it; a child the embedding program started itself with its own

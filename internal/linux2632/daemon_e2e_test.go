@@ -124,18 +124,6 @@ func limit(t *testing.T, pid int, row string) string {
 	return m[1] + "/" + m[2]
 }
 
-// canRaiseHard reports whether this process may raise hard limits (CAP_SYS_RESOURCE; root in
-// a container may lack it).
-func canRaiseHard(t *testing.T) bool {
-	b, err := os.ReadFile("/proc/self/status")
-	require.NoError(t, err)
-	m := regexp.MustCompile(`(?m)^CapEff:\s+([0-9a-f]+)`).FindStringSubmatch(string(b))
-	require.NotNil(t, m)
-	caps, err := strconv.ParseUint(m[1], 16, 64)
-	require.NoError(t, err)
-	return caps&(1<<24) != 0
-}
-
 // The Go 1.23 daemon under the 2.6.32 profile: minfds and minprocs applied from `ulimit -n
 // 1024` (getrlimit/setrlimit, not prlimit64), the missing subreaper logged once and shown by
 // `ctl ps`, a crash loop that ends FATAL, and a grandchild that left its program's group
@@ -163,7 +151,7 @@ func TestDaemonUnder2632(t *testing.T) {
 	})
 
 	minfds := 4096
-	if !canRaiseHard(t) {
+	if !testenv.CanRaiseHardLimits(t) {
 		// The hard limit of 1024 cannot be raised: the daemon refuses to start with
 		// supervisord's message, which shows that it read the limit; then 1024 it is.
 		d.start(t, minfds)

@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
 )
 
 const helperEnv = "RLIMIT_TEST_HELPER"
@@ -49,22 +51,6 @@ func raiseHelper() int {
 	return 0
 }
 
-// canRaiseHard reports whether this process may raise hard limits (CAP_SYS_RESOURCE, bit 24
-// of CapEff: root in a container may lack it).
-func canRaiseHard(t *testing.T) bool {
-	b, err := os.ReadFile("/proc/self/status")
-	require.NoError(t, err)
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "CapEff:\t"); ok {
-			var caps uint64
-			_, err := fmt.Sscanf(v, "%x", &caps)
-			require.NoError(t, err)
-			return caps&(1<<24) != 0
-		}
-	}
-	return false
-}
-
 func runRaise(t *testing.T, ulimit, resource string) string {
 	exe, err := os.Executable()
 	require.NoError(t, err)
@@ -80,7 +66,7 @@ func runRaise(t *testing.T, ulimit, resource string) string {
 // back the starting limit); without the capability the hard limit stops it with ErrHardLimit.
 func TestRaiseNofileReachesChildren(t *testing.T) {
 	got := runRaise(t, "-n", "n")
-	if !canRaiseHard(t) {
+	if !testenv.CanRaiseHardLimits(t) {
 		assert.True(t, strings.HasPrefix(got, "error hard=true "), got)
 		return
 	}
