@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -120,18 +119,10 @@ type ctlSetup struct {
 	pids   map[int32]bool // every child pid seen, checked gone at the end
 }
 
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	require.NoError(t, l.Close())
-	return port
-}
-
 func startCtlSetup(t *testing.T, name string, daemonArgv, ctlArgv []string) *ctlSetup {
 	dir := filepath.Join(t.TempDir(), name)
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "logs"), 0o755))
-	s := &ctlSetup{name: name, dir: dir, conf: filepath.Join(dir, "supervisord.conf"), port: freePort(t),
+	s := &ctlSetup{name: name, dir: dir, conf: filepath.Join(dir, "supervisord.conf"), port: testenv.FreePort(t),
 		ctl: ctlArgv, pids: map[int32]bool{}, done: make(chan struct{})}
 	s.writeConfig(t, 0)
 	cmd := exec.Command(daemonArgv[0], append(daemonArgv[1:], "-n", "-c", s.conf)...)
@@ -558,7 +549,7 @@ func testTailFollow(t *testing.T, setups []*ctlSetup) {
 			defer wg.Done()
 			argv := append(append([]string{}, s.ctl...), "-c", s.conf, "tail", "-f", "quick", "stderr")
 			cmd := exec.Command(argv[0], argv[1:]...)
-			var out syncBuffer
+			var out testenv.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &out
 			if err := cmd.Start(); err != nil {
 				t.Errorf("%s: %v", s.name, err)
@@ -594,7 +585,7 @@ func testTailFollow(t *testing.T, setups []*ctlSetup) {
 // manager's stop) as on Ctrl-C, with an empty line and exit status 0.
 func testMaintailTerm(t *testing.T, s *ctlSetup) {
 	cmd := exec.Command(slBin, "ctl", "-c", s.conf, "maintail", "-f")
-	var out syncBuffer
+	var out testenv.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	require.NoError(t, cmd.Start())
 	done := make(chan error, 1)
@@ -616,21 +607,4 @@ func testMaintailTerm(t *testing.T, s *ctlSetup) {
 	assert.True(t, strings.HasPrefix(got, "==> Press Ctrl-C to exit <==\n"), "%q", got)
 	assert.Contains(t, got, "INFO", "the main log's lines")
 	assert.True(t, strings.HasSuffix(got, "\n"), "%q", got)
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -59,7 +59,7 @@ type dtDaemon struct {
 	dir  string
 	conf string
 	cmd  *exec.Cmd
-	out  syncBuffer
+	out  testenv.Buffer
 	done chan struct{}
 	rc   int // exit status once done is closed
 	pids map[int32]bool
