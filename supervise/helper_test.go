@@ -81,7 +81,13 @@ func runHelper(name string, args []string) int {
 	case "escape": // start a grandchild in its own session (as a daemon does), print its pid, sleep
 		exe, _ := os.Executable()
 		null, _ := os.Open(os.DevNull)
-		p, err := os.StartProcess(exe, []string{exe}, &os.ProcAttr{Env: append(os.Environ(), helperEnv+"=sleep"),
+		var env []string // without our own helper name: the first of two entries wins
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, helperEnv+"=") {
+				env = append(env, kv)
+			}
+		}
+		p, err := os.StartProcess(exe, []string{exe}, &os.ProcAttr{Env: append(env, helperEnv+"=sleep"),
 			Files: []*os.File{null, null, null}, Sys: &syscall.SysProcAttr{Setsid: true}})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
