@@ -190,15 +190,13 @@ type procState struct {
 
 // states returns namespec -> statename, or an error while the daemon is not answering.
 func (s *ctlSetup) states(ctx context.Context) (map[string]procState, error) {
-	v, err := s.client.Call(ctx, "supervisor.getAllProcessInfo")
+	infos, err := s.client.GetAllProcessInfo(ctx)
 	if err != nil {
 		return nil, err
 	}
-	arr, _ := v.([]any)
 	out := map[string]procState{}
-	for _, x := range arr {
-		r := record{x}
-		p := procState{name: makeNamespec(r.str("group"), r.str("name")), state: r.str("statename"), pid: int32(r.int("pid"))}
+	for _, r := range infos {
+		p := procState{name: r.Namespec(), state: r.StateName, pid: int32(r.Pid)}
 		out[p.name] = p
 	}
 	return out, nil
