@@ -25,7 +25,17 @@ import (
 	"github.com/supervisord-lite/supervisord-lite/supervise"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	// The test binary as a supervisor of its own (TestUserDropsPrivilegesLikeSupervisord).
+	if name := os.Getenv(engineUserEnv); name != "" {
+		if err := runEngineAs(name, os.Getenv(engineOutEnv)); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		os.Exit(0)
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // prog is one program of the set, written both as a supervisord section and a Program.
 type prog struct {
