@@ -13,6 +13,12 @@ const (
 	// EventGroupAdded and EventGroupRemoved report Add and Remove (PROCESS_GROUP_*).
 	EventGroupAdded
 	EventGroupRemoved
+	// EventSupervisorRunning is published when Serve begins, before any autostart, and
+	// EventSupervisorStopping when its shutdown begins (SUPERVISOR_STATE_CHANGE_*).
+	EventSupervisorRunning
+	EventSupervisorStopping
+	// EventRemoteComm carries SendRemoteComm's Type and Data (REMOTE_COMMUNICATION).
+	EventRemoteComm
 )
 
 // Event is published to subscribers. Publishing never blocks the engine: a subscriber that
@@ -28,9 +34,11 @@ type Event struct {
 	Pid      int
 	Tries    int
 	Expected bool
-	// For EventLog: the channel ("stdout" or "stderr") and the bytes.
+	// For EventLog: the channel ("stdout" or "stderr") and the bytes. For EventRemoteComm:
+	// Type and Data as given to SendRemoteComm.
 	Channel string
 	Data    []byte
+	Type    string
 	// Dropped is how many events this subscriber lost just before this one.
 	Dropped int
 }

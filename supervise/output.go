@@ -58,7 +58,10 @@ const keepPartial = 4 << 10
 // chunk is held until its newline arrives, the stream ends, or it reaches maxPartial. Events
 // and the tail get the bytes at once. Write copies only the unfinished end of p and allocates
 // nothing per chunk (unless events are on).
-func (c *capture) Write(p []byte) (int, error) {
+func (c *capture) Write(p []byte) (int, error) { return c.write(p, 0) }
+
+// write is Write with the pid of the spawn that wrote p (0 = unknown), for the log Event.
+func (c *capture) write(p []byte, pid int) (int, error) {
 	c.mu.Lock()
 	if c.file != nil {
 		c.writeLines(p)
@@ -83,7 +86,7 @@ func (c *capture) Write(p []byte) (int, error) {
 	}
 	if c.events {
 		c.sv.hub.publish(Event{Kind: EventLog, Time: c.sv.clock.Now(), Group: c.group, Name: c.name,
-			Channel: c.channel, Data: append([]byte(nil), p...)})
+			Channel: c.channel, Data: append([]byte(nil), p...), Pid: pid})
 	}
 	return len(p), nil
 }

@@ -181,6 +181,11 @@ type Program struct {
 	// ServerURL is SUPERVISOR_SERVER_URL for the child; "" = the supervisor's Options.ServerURL
 	// (supervisord's AUTO). The variable is omitted when both are empty.
 	ServerURL string
+	// StdoutProtocol makes stdout a protocol channel (supervisord's event listeners): each
+	// chunk the process writes there goes to Options.ProtocolOutput with the pid that wrote it,
+	// is logged at DEBG as a Python bytes repr (b'READY\n'), and goes to the Stdout log file;
+	// it is never published as a log Event. Default false.
+	StdoutProtocol bool
 
 	// CleanupGroup ends the rest of the process's group after an exit of the main process that
 	// was not requested (not a stop): StopSignal to the group, SIGKILL after StopWait (re-sent

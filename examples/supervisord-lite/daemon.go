@@ -214,18 +214,22 @@ func (d *daemon) run(cfg *conf.Config, sigs <-chan os.Signal) (*conf.Config, err
 	for _, kv := range s.Environment {
 		env = append(env, kv.Key+"="+kv.Value)
 	}
+	pools := &eventPools{} // [eventlistener:x] (eventlisteners.go)
 	sup := supervise.New(supervise.Options{
-		Logger:      d.log,
-		ServerURL:   cfg.ServerURL(),
-		Identifier:  s.Identifier,
-		ChildLogDir: s.Childlogdir,
-		Env:         env,
-		StateFile:   stateFile(s.Pidfile),
+		Logger:         d.log,
+		ServerURL:      cfg.ServerURL(),
+		Identifier:     s.Identifier,
+		ChildLogDir:    s.Childlogdir,
+		Env:            env,
+		StateFile:      stateFile(s.Pidfile),
+		ProtocolOutput: pools.output,
 	})
+	pools.attach(sup, s, d.log)
 	rel := newReloader(d.path, d.flags, sup, cfg)
+	rel.pools = pools
 	ctx := context.Background()
 	for _, g := range cfg.Groups {
-		if g.Kind != conf.KindProgram && g.Kind != conf.KindGroup {
+		if g.Kind == conf.KindFastCGI {
 			continue
 		}
 		if err := rel.add(ctx, cfg, g); err != nil {
@@ -253,6 +257,7 @@ func (d *daemon) run(cfg *conf.Config, sigs <-chan os.Signal) (*conf.Config, err
 		},
 		ShuttingDown: shuttingDown.get,
 		Logger:       d.log,
+		RemoteComm:   func(typ, data string) { sup.SendRemoteComm(typ, []byte(data)) },
 	})
 
 	supCtx, stopSup := context.WithCancel(ctx)
@@ -263,6 +268,7 @@ func (d *daemon) run(cfg *conf.Config, sigs <-chan os.Signal) (*conf.Config, err
 	srvDone := make(chan error, 1)
 	go func() { supDone <- sup.Serve(supCtx) }()
 	go func() { srvDone <- srv.Serve(srvCtx) }()
+	defer pools.start(ctx)()    // after the supervisor has stopped (deferred calls run last)
 	defer certs.start(supCtx)() // [gunicorn:x] certificates (seed_certs.go)
 	defer trim.start(supCtx, sup)()
 

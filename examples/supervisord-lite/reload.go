@@ -18,6 +18,7 @@ type reloader struct {
 	path  string
 	flags daemonFlags
 	sup   *supervise.Supervisor
+	pools *eventPools // nil = no [eventlistener:x] support
 
 	mu     sync.Mutex
 	latest *conf.Config          // the last config read
@@ -32,6 +33,11 @@ func newReloader(path string, flags daemonFlags, sup *supervise.Supervisor, cfg 
 
 // add activates a group of the config.
 func (r *reloader) add(ctx context.Context, cfg *conf.Config, g conf.Group) error {
+	if r.pools != nil {
+		if err := r.pools.add(g); err != nil {
+			return err
+		}
+	}
 	if err := r.sup.Add(ctx, superviseGroup(cfg, g)); err != nil {
 		return err
 	}
@@ -83,7 +89,7 @@ func firstConfigError(err error) error {
 
 func (r *reloader) find(name string) (conf.Group, bool) {
 	for _, g := range r.latest.Groups {
-		if g.Name == name && (g.Kind == conf.KindProgram || g.Kind == conf.KindGroup) {
+		if g.Name == name && g.Kind != conf.KindFastCGI {
 			return g, true
 		}
 	}
