@@ -32,7 +32,7 @@ func (e *eventPools) add(g conf.Group) error {
 	}
 	// A result_handler other than supervisord's default cannot be imported (conf warned).
 	return e.bus.AddPool(eventlistener.PoolConfig{Name: g.Name, Events: g.EventListener.Events,
-		BufferSize: g.EventListener.BufferSize})
+		BufferSize: g.EventListener.BufferSize, Priority: g.Priority})
 }
 
 // start runs the Bus; the returned function stops it and waits.

@@ -44,6 +44,12 @@ type PoolConfig struct {
 	BufferSize int
 	// ResultHandler judges results; nil = DefaultResultHandler.
 	ResultHandler ResultHandler
+	// Priority is the priority of the pool's processes (supervisord's priority=, which
+	// supervise/conf defaults to -1 for [eventlistener:x]). An event rejected by a listener
+	// (FAIL, a bad RESULT line, an exit while BUSY) goes back to the head of the buffer of
+	// every active pool of the same priority, the listener's own included: supervisord
+	// compares processes by priority when it looks for the pool of the rejecting one.
+	Priority int
 }
 
 // pool is the state of one active pool; owned by the Bus's loop.
@@ -164,10 +170,16 @@ func (p *pool) send(e *Event, infos []supervise.ProcessInfo) bool {
 	return false
 }
 
-// rejected puts an event a listener did not process back at the head of the buffer.
+// rejected puts an event a listener of p did not process back at the head of the buffer of
+// every pool of p's priority (supervisord's handle_rejected with its priority equality).
 func (p *pool) rejected(e *Event) {
-	if e != nil {
-		p.accept(e, true)
+	if e == nil {
+		return
+	}
+	for _, q := range p.b.pools {
+		if q.cfg.Priority == p.cfg.Priority {
+			q.accept(e, true)
+		}
 	}
 }
 

@@ -191,3 +191,26 @@ func TestPyInt(t *testing.T) {
 		assert.False(t, ok, in)
 	}
 }
+
+// supervisord looks for the pool of a rejecting listener by comparing processes, and its
+// processes compare equal when their priorities are: every pool of that priority takes the
+// rejected event back (with a new pool serial where it never had it), other pools do not.
+func TestRejectedGoesToPoolsOfSamePriority(t *testing.T) {
+	h := newHarness(t,
+		PoolConfig{Name: "a", Events: []string{"PROCESS_GROUP"}, Priority: -1},
+		PoolConfig{Name: "b", Events: []string{"REMOTE_COMMUNICATION"}, Priority: -1},
+		PoolConfig{Name: "c", Events: []string{"REMOTE_COMMUNICATION"}, Priority: 5})
+	h.addGroup("a", "a")
+	h.addGroup("b", "b")
+	h.addGroup("c", "c")
+	h.run("a", "a", 10)
+	h.say("a", "a", 10, "READY\n")
+	h.sent()
+	h.say("a", "a", 10, "RESULT 4\nFAIL")
+	ps := h.pools()
+	require.Len(t, ps, 3)
+	assert.Equal(t, []int{0, 1, 2}, ps[0].Buffered)
+	assert.Equal(t, []int{0}, ps[1].Buffered, "same priority: b takes the event")
+	assert.Empty(t, ps[2].Buffered, "another priority: c does not")
+	assert.Contains(t, h.log.all(), "DEBG rebuffering event 0 for pool a (buf size=2, max=10)")
+}

@@ -1,0 +1,307 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
+)
+
+// The event listener tests run the same [eventlistener:x] configs under our daemon and the
+// real supervisord 4.2.5, with listeners written on supervisor.childutils (the library
+// superlance's plugins use), and compare what the listeners received and the listener
+// protocol lines of the two logs.
+
+// elPython is Debian's python3, which has the supervisor package (childutils).
+const elPython = "/usr/bin/python3"
+
+// elListener is a childutils listener: it records every event (headers and payload) as a
+// JSON line in $CAPTURE, and answers by $MODE: "failfirst" FAILs its first event, "die=N"
+// exits on receiving each of its first N events (counted across spawns in $CAPTURE.n),
+// "badresult" answers "RESULT x", anything else OK.
+const elListener = `import sys, os, json
+from supervisor import childutils
+cap = os.environ['CAPTURE']
+mode = os.environ.get('MODE', '')
+n = 0
+while True:
+    headers, payload = childutils.listener.wait(sys.stdin, sys.stdout)
+    with open(cap, 'a') as f:
+        f.write(json.dumps({'h': headers, 'p': payload}) + '\n')
+    sys.stderr.write('got %s\n' % headers['eventname']); sys.stderr.flush()
+    if mode.startswith('die='):
+        died = int(open(cap + '.n').read()) if os.path.exists(cap + '.n') else 0
+        if died < int(mode[4:]):
+            open(cap + '.n', 'w').write(str(died + 1))
+            os._exit(3)
+    if mode == 'badresult':
+        sys.stdout.write('RESULT x\n'); sys.stdout.flush()
+    elif n == 0 and mode == 'failfirst':
+        childutils.listener.fail(sys.stdout)
+    else:
+        childutils.listener.ok(sys.stdout)
+    n += 1
+`
+
+type elEvent struct {
+	H map[string]string `json:"h"`
+	P string            `json:"p"`
+}
+
+// elSetup writes the listener script and returns the pair of daemons with loglevel=debug;
+// body may use {py}, {listener} and {dir} (each daemon's own directory).
+func elSetup(t *testing.T, body string) (lite, real *dtDaemon) {
+	testenv.RequireFile(t, "/usr/lib/python3/dist-packages/supervisor/childutils.py", "supervisor.childutils (Debian package supervisor)")
+	script := filepath.Join(t.TempDir(), "listener.py")
+	require.NoError(t, os.WriteFile(script, []byte(elListener), 0o644))
+	lite, real = dtPair(t, "")
+	for _, d := range []*dtDaemon{lite, real} {
+		if d == nil {
+			continue
+		}
+		b := strings.NewReplacer("{py}", elPython, "{listener}", script, "{dir}", d.dir).Replace(body)
+		conf := strings.Replace(dtConfig(d.dir, b), "loglevel=info", "loglevel=debug", 1)
+		require.NoError(t, os.WriteFile(d.conf, []byte(conf), 0o644))
+	}
+	return lite, real
+}
+
+// elEvents reads a capture file.
+func elEvents(t *testing.T, path string) []elEvent {
+	raw, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	require.NoError(t, err)
+	var out []elEvent
+	for _, l := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		if l == "" {
+			continue
+		}
+		var e elEvent
+		require.NoError(t, json.Unmarshal([]byte(l), &e), l)
+		out = append(out, e)
+	}
+	return out
+}
+
+var elPid = regexp.MustCompile(`pid:\d+`)
+
+// elSummary is an event as compared: serials, name, len and the payload with pids hidden.
+func elSummary(e elEvent) string {
+	return fmt.Sprintf("serial:%s poolserial:%s %s len:%s %q", e.H["serial"], e.H["poolserial"], e.H["eventname"], e.H["len"], elPid.ReplaceAllString(e.P, "pid:N"))
+}
+
+// elProtocolLines are the listener protocol lines of a daemon log for the given listener
+// names, up to the shutdown request; "rebuffering" lines are left out (how many events
+// wait at a dispatch depends on timing).
+func elProtocolLines(log string, names ...string) []string {
+	var out []string
+	for _, l := range strings.Split(log, "\n") {
+		if strings.Contains(l, "indicating exit request") {
+			break
+		}
+		m := reDaemonLine.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		for _, n := range names {
+			if strings.HasPrefix(m[2], n+": ") || strings.HasPrefix(m[2], "pool "+n+" ") {
+				out = append(out, m[1]+" "+m[2])
+			}
+		}
+	}
+	return out
+}
+
+var reDaemonLine = regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (\w{4}) (.*)$`)
+
+func elWait(t *testing.T, d *dtDaemon, what string, cond func() bool) {
+	t.Helper()
+	require.Truef(t, seedPoll(30*time.Second, 50*time.Millisecond, cond), "%s: %s not reached:\n%s", d.name, what, d.log())
+}
+
+// The stream of one listener: every event type supervisord sends it here, with the same
+// serials, lengths and payloads; a FAILed first event comes back with the same serials; the
+// same listener state lines.
+func TestEventListenerStreamDifferential(t *testing.T) {
+	t.Parallel()
+	lite, real := elSetup(t, `
+[eventlistener:listener]
+command={py} -u {listener}
+events=PROCESS_STATE,PROCESS_LOG,PROCESS_COMMUNICATION,REMOTE_COMMUNICATION,SUPERVISOR_STATE_CHANGE,PROCESS_GROUP
+environment=CAPTURE="{dir}/cap.txt",MODE="failfirst"
+
+[program:talker]
+command=/bin/sh -c 'read x; printf "line-one\nh\303\251llo\n"; exec sleep 1000'
+stdout_events_enabled=true
+autostart=false
+`)
+	var mu sync.Mutex // the two daemons run in parallel subtests
+	got := map[string][]string{}
+	logs := map[string][]string{}
+	dtEach(t, func(t *testing.T, d *dtDaemon) {
+		d.start(t)
+		c := d.client(t)
+		d.waitFor(t, c, "listener RUNNING", allRunning("listener"))
+		cap := filepath.Join(d.dir, "cap.txt")
+		// Each step waits for the listener to have received the events of the one before,
+		// so that the order of the stream does not depend on timing.
+		received := func(what string, n int) {
+			elWait(t, d, what, func() bool { return strings.Count(fmt.Sprint(elEvents(t, cap)), what) == n })
+		}
+		received("PROCESS_STATE_RUNNING", 1)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		_, err := c.Call(ctx, "supervisor.startProcess", "talker", true)
+		require.NoError(t, err)
+		received("PROCESS_STATE_RUNNING", 2)
+		_, err = c.Call(ctx, "supervisor.sendProcessStdin", "talker", "go\n")
+		require.NoError(t, err)
+		received("PROCESS_LOG_STDOUT", 1)
+		_, err = c.Call(ctx, "supervisor.sendRemoteCommEvent", "mytype", "remote d\u00e9ta")
+		require.NoError(t, err)
+		received("REMOTE_COMMUNICATION", 1)
+		_, err = c.Call(ctx, "supervisor.stopProcess", "talker", true)
+		require.NoError(t, err)
+		elWait(t, d, "STOPPED received", func() bool {
+			return strings.Contains(fmt.Sprint(elEvents(t, cap)), "PROCESS_STATE_STOPPED")
+		})
+		var sums []string
+		for _, e := range elEvents(t, cap) {
+			sums = append(sums, elSummary(e))
+			assert.Equal(t, "supervisor", e.H["server"])
+			assert.Equal(t, "3.0", e.H["ver"])
+			assert.Equal(t, "listener", e.H["pool"])
+			assert.Equal(t, strconv.Itoa(len([]rune(e.P))), e.H["len"], "len counts characters")
+		}
+		d.finish(t)
+		mu.Lock()
+		defer mu.Unlock()
+		got[d.name] = sums
+		logs[d.name] = elProtocolLines(d.log(), "listener")
+	}, lite, real)
+	// What supervisord 4.2.5 sends here (checked against it below when it is installed).
+	want := []string{
+		`serial:0 poolserial:0 PROCESS_GROUP_ADDED len:19 "groupname:listener\n"`,
+		`serial:0 poolserial:0 PROCESS_GROUP_ADDED len:19 "groupname:listener\n"`,
+		`serial:1 poolserial:1 PROCESS_GROUP_ADDED len:17 "groupname:talker\n"`,
+		`serial:2 poolserial:2 SUPERVISOR_STATE_CHANGE_RUNNING len:0 ""`,
+		`serial:3 poolserial:3 PROCESS_STATE_STARTING len:66 "processname:listener groupname:listener from_state:STOPPED tries:0"`,
+		`serial:4 poolserial:4 PROCESS_STATE_RUNNING len:69 "processname:listener groupname:listener from_state:STARTING pid:N"`,
+		`serial:5 poolserial:5 PROCESS_STATE_STARTING len:62 "processname:talker groupname:talker from_state:STOPPED tries:0"`,
+		`serial:6 poolserial:6 PROCESS_STATE_RUNNING len:65 "processname:talker groupname:talker from_state:STARTING pid:N"`,
+		`serial:7 poolserial:7 PROCESS_LOG_STDOUT len:76 "processname:talker groupname:talker pid:N channel:stdout\nline-one\nhéllo\n"`,
+		`serial:8 poolserial:8 REMOTE_COMMUNICATION len:23 "type:mytype\nremote déta"`,
+		`serial:9 poolserial:9 PROCESS_STATE_STOPPING len:64 "processname:talker groupname:talker from_state:RUNNING pid:N"`,
+		`serial:10 poolserial:10 PROCESS_STATE_STOPPED len:65 "processname:talker groupname:talker from_state:STOPPING pid:N"`,
+	}
+	assert.Equal(t, want, got["lite"])
+	if real != nil {
+		assert.Equal(t, got["real"], got["lite"], "the events received")
+		assert.Equal(t, logs["real"], logs["lite"], "the listener protocol lines")
+	}
+	assert.Contains(t, logs["lite"], "WARN listener: event was rejected")
+	require.NotEmpty(t, got["lite"])
+	assert.Equal(t, got["lite"][0], got["lite"][1], "the rejected first event came back")
+}
+
+// Listeners that break the protocol: garbage instead of READY, a bad RESULT line, one that
+// never says READY (buffer overflow), one that dies on its first two events (the event comes
+// back to its next spawn with the same serials). The same lines as supervisord, and the
+// engine and the other programs carry on. The pools have distinct priorities: supervisord
+// gives a rejected event to every pool of the rejecting listener's priority (see
+// eventlistener.PoolConfig.Priority), which would make the outcome depend on which listener
+// is ready first.
+func TestEventListenerMisbehaviourDifferential(t *testing.T) {
+	t.Parallel()
+	lite, real := elSetup(t, `
+[eventlistener:badresult]
+command={py} -u {listener}
+events=PROCESS_GROUP
+environment=CAPTURE="{dir}/bad.txt",MODE="badresult"
+priority=-1
+
+[eventlistener:dier]
+command={py} -u {listener}
+events=PROCESS_GROUP
+environment=CAPTURE="{dir}/dier.txt",MODE="die=2"
+priority=-2
+
+[eventlistener:garbage]
+command=/bin/sh -c 'echo HELLO; exec sleep 1000'
+events=PROCESS_GROUP
+buffer_size=2
+priority=-3
+
+[eventlistener:silent]
+command=/bin/sleep 1000
+events=PROCESS_GROUP
+buffer_size=1
+priority=-4
+
+[program:steady]
+command=/bin/sleep 1000
+`)
+	var mu sync.Mutex // the two daemons run in parallel subtests
+	dier := map[string][]string{}
+	logs := map[string][]string{}
+	dtEach(t, func(t *testing.T, d *dtDaemon) {
+		d.start(t)
+		c := d.client(t)
+		all := []string{"badresult", "dier", "garbage", "silent", "steady"}
+		d.waitFor(t, c, "all RUNNING", allRunning(all...))
+		cap := filepath.Join(d.dir, "dier.txt")
+		elWait(t, d, "dier got its events", func() bool { return len(elEvents(t, cap)) == 5 })
+		elWait(t, d, "badresult got its event", func() bool { return len(elEvents(t, filepath.Join(d.dir, "bad.txt"))) == 1 })
+		// The engine is not stalled: a program stops and starts, status answers.
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		_, err := c.Call(ctx, "supervisor.stopProcess", "steady", true)
+		require.NoError(t, err)
+		_, err = c.Call(ctx, "supervisor.startProcess", "steady", true)
+		require.NoError(t, err)
+		d.waitFor(t, c, "all RUNNING again", allRunning(all...))
+		var sums []string
+		for _, e := range elEvents(t, cap) {
+			sums = append(sums, elSummary(e))
+		}
+		d.finish(t)
+		mu.Lock()
+		defer mu.Unlock()
+		dier[d.name] = sums
+		logs[d.name] = elProtocolLines(d.log(), "badresult", "dier", "garbage", "silent")
+	}, lite, real)
+	want := []string{
+		`serial:2 poolserial:0 PROCESS_GROUP_ADDED len:15 "groupname:dier\n"`,
+		`serial:2 poolserial:0 PROCESS_GROUP_ADDED len:15 "groupname:dier\n"`,
+		`serial:2 poolserial:0 PROCESS_GROUP_ADDED len:15 "groupname:dier\n"`,
+		`serial:3 poolserial:1 PROCESS_GROUP_ADDED len:20 "groupname:badresult\n"`,
+		`serial:4 poolserial:2 PROCESS_GROUP_ADDED len:17 "groupname:steady\n"`,
+	}
+	assert.Equal(t, want, dier["lite"], "the event a dead listener held comes back with its serials")
+	assert.Subset(t, logs["lite"], []string{
+		"WARN badresult: bad result line: 'RESULT x'",
+		"DEBG badresult: BUSY -> UNKNOWN",
+		"DEBG garbage: ACKNOWLEDGED -> UNKNOWN",
+		"WARN garbage: has entered the UNKNOWN state and will no longer receive events, this usually indicates the process violated the eventlistener protocol",
+		"ERRO pool garbage event buffer overflowed, discarding event 2",
+		"ERRO pool silent event buffer overflowed, discarding event 3",
+	})
+	if real != nil {
+		assert.Equal(t, dier["real"], dier["lite"], "what the dying listener received")
+		assert.Equal(t, logs["real"], logs["lite"], "the listener protocol lines")
+	}
+}
