@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -304,4 +305,157 @@ command=/bin/sleep 1000
 		assert.Equal(t, dier["real"], dier["lite"], "what the dying listener received")
 		assert.Equal(t, logs["real"], logs["lite"], "the listener protocol lines")
 	}
+}
+
+// Listeners that flood their stdout with garbage, crash-loop, or take an event and never
+// read it (a 200 kB PROCESS_LOG envelope fills their stdin pipe) do not stall the engine or
+// a well-behaved listener, and the daemon still shuts down at once. Ours only: supervisord
+// 4.2.5 itself stops serving when its write to the listener that does not read blocks.
+func TestEventListenersNeverStallTheEngine(t *testing.T) {
+	t.Parallel()
+	lite, _ := elSetup(t, `
+[eventlistener:good]
+command={py} -u {listener}
+events=PROCESS_STATE
+environment=CAPTURE="{dir}/good.txt"
+
+[eventlistener:flood]
+command=/bin/sh -c 'while :; do echo garbage-garbage-garbage-garbage; sleep 0.01; done'
+events=PROCESS_STATE
+stdout_logfile=NONE
+
+[eventlistener:crashloop]
+command=/bin/sh -c 'exit 1'
+events=PROCESS_STATE
+startretries=100
+
+[eventlistener:hang]
+command=/bin/sh -c 'echo READY; exec sleep 1000'
+events=PROCESS_LOG
+
+[program:chatty]
+command={py} -c "import sys, time; sys.stdout.write('x' * 200000 + '\\n'); sys.stdout.flush(); time.sleep(1000)"
+stdout_events_enabled=true
+
+[program:steady]
+command=/bin/sleep 1000
+`)
+	d := lite
+	d.start(t)
+	c := d.client(t)
+	d.waitFor(t, c, "RUNNING", allRunning("good", "flood", "hang", "chatty", "steady"))
+	d.waitLog(t, "hang: ACKNOWLEDGED -> READY")
+	d.waitLog(t, "flood: ACKNOWLEDGED -> UNKNOWN")
+	cap := filepath.Join(d.dir, "good.txt")
+	for i := 0; i < 3; i++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		start := time.Now()
+		_, err := c.Call(ctx, "supervisor.stopProcess", "steady", true)
+		require.NoError(t, err)
+		_, err = c.Call(ctx, "supervisor.startProcess", "steady", true)
+		require.NoError(t, err)
+		cancel()
+		t.Logf("stop+start of steady: %v", time.Since(start))
+	}
+	elWait(t, d, "the good listener got steady's events", func() bool {
+		return strings.Count(fmt.Sprint(elEvents(t, cap)), "processname:steady groupname:steady from_state:STOPPING") == 3
+	})
+	assert.Regexp(t, `DEBG event \d+ sent to listener hang`, d.log())
+	require.NoError(t, d.cmd.Process.Signal(syscall.SIGTERM))
+	assert.Equal(t, 0, d.waitExit(t))
+}
+
+// elSwitches is the number of context switches of every thread of pid so far: each is a
+// wake-up of the daemon (or a preemption, which an idle daemon does not have).
+func elSwitches(t *testing.T, pid int) int {
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", pid))
+	require.NoError(t, err)
+	n := 0
+	for _, f := range tasks {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			continue // a thread that ended
+		}
+		for _, l := range strings.Split(string(raw), "\n") {
+			if k, v, ok := strings.Cut(l, ":"); ok && strings.HasSuffix(k, "ctxt_switches") {
+				x, _ := strconv.Atoi(strings.TrimSpace(v))
+				n += x
+			}
+		}
+	}
+	return n
+}
+
+// TICK_5 comes at each multiple of 5 s with supervisord's `when`; with no TICK subscriber
+// the idle daemon (a listener pool included) does not wake at all.
+func TestEventListenerTicksAndIdleWakeups(t *testing.T) {
+	t.Parallel()
+	lite, _ := elSetup(t, `
+[eventlistener:states]
+command={py} -u {listener}
+events=PROCESS_STATE
+environment=CAPTURE="{dir}/states.txt"
+
+[program:steady]
+command=/bin/sleep 1000
+`)
+	lite.start(t)
+	c := lite.client(t)
+	lite.waitFor(t, c, "RUNNING", allRunning("states", "steady"))
+	elWait(t, lite, "RUNNING events", func() bool {
+		return strings.Count(fmt.Sprint(elEvents(t, filepath.Join(lite.dir, "states.txt"))), "PROCESS_STATE_RUNNING") == 2
+	})
+	time.Sleep(time.Second) // let the last exchange settle
+	pid := lite.cmd.Process.Pid
+	before := elSwitches(t, pid)
+	time.Sleep(6 * time.Second)
+	idle := elSwitches(t, pid) - before
+	t.Logf("idle daemon with a PROCESS_STATE listener: %d wake-ups in 6 s", idle)
+	assert.LessOrEqual(t, idle, 1, "no timer runs without a TICK subscriber")
+
+	ticks, _ := elSetup(t, `
+[eventlistener:ticks]
+command={py} -u {listener}
+events=TICK_5
+environment=CAPTURE="{dir}/ticks.txt"
+`)
+	ticks.start(t)
+	c = ticks.client(t)
+	ticks.waitFor(t, c, "RUNNING", allRunning("ticks"))
+	cap := filepath.Join(ticks.dir, "ticks.txt")
+	var arrived []time.Time
+	seen := 0
+	elWait(t, ticks, "three TICK_5", func() bool {
+		if n := len(elEvents(t, cap)); n > seen {
+			for ; seen < n; seen++ {
+				arrived = append(arrived, time.Now())
+			}
+		}
+		return seen >= 3
+	})
+	evs := elEvents(t, cap)
+	for i, e := range evs[:3] {
+		assert.Equal(t, "TICK_5", e.H["eventname"])
+		when, err := strconv.ParseInt(strings.TrimPrefix(e.P, "when:"), 10, 64)
+		require.NoError(t, err, e.P)
+		assert.Zero(t, when%5, "when is a multiple of 5")
+		if i > 0 {
+			prev, _ := strconv.ParseInt(strings.TrimPrefix(evs[i-1].P, "when:"), 10, 64)
+			assert.Equal(t, int64(5), when-prev, "one TICK_5 per 5 s")
+		}
+		assert.Equal(t, strconv.Itoa(i), e.H["serial"])
+		// It arrives just after its boundary (the poll above is 50 ms; the machine may be busy).
+		lag := arrived[i].Sub(time.Unix(when, 0))
+		assert.True(t, lag >= 0 && lag < 3*time.Second, "tick %d arrived %v after its boundary", i, lag)
+	}
+	// Between two ticks the daemon sleeps: measured from 1.5 s after a boundary to 4.5 s.
+	now := time.Now()
+	next := time.Unix(now.Unix()-now.Unix()%5+5, 0)
+	time.Sleep(time.Until(next.Add(1500 * time.Millisecond)))
+	pid = ticks.cmd.Process.Pid
+	before = elSwitches(t, pid)
+	time.Sleep(3 * time.Second)
+	between := elSwitches(t, pid) - before
+	t.Logf("TICK_5 subscriber: %d wake-ups between two ticks (3 s)", between)
+	assert.LessOrEqual(t, between, 1, "no wake-up between ticks")
 }

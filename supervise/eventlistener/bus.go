@@ -76,6 +76,9 @@ type Bus struct {
 	writers  map[string]*writer
 	lastTick map[int64]int64
 	tick     supervise.Timer
+	// listener output dropped since the last warning (at most one every 10 s)
+	dropped       int
+	droppedLogged time.Time
 }
 
 type chunk struct {
@@ -301,7 +304,11 @@ func (b *Bus) drainOutput() {
 	b.outQ, b.outBytes, b.outDropped = nil, 0, 0
 	b.outMu.Unlock()
 	if dropped > 0 {
-		b.logf(slog.LevelWarn, "event listener output too fast to parse: %d bytes dropped", dropped)
+		b.dropped += dropped
+		if now := b.clock.Now(); now.Sub(b.droppedLogged) >= 10*time.Second {
+			b.logf(slog.LevelWarn, "event listener output too fast to parse: %d bytes dropped", b.dropped)
+			b.dropped, b.droppedLogged = 0, now
+		}
 	}
 	for _, c := range q {
 		if p := b.find(c.group); p != nil {
