@@ -124,32 +124,31 @@ func (s *Supervisor) SendRemoteComm(typ string, data []byte) {
 	s.hub.publish(Event{Kind: EventRemoteComm, Time: s.clock.Now(), Type: typ, Data: append([]byte(nil), data...)})
 }
 
-// WriteProtocol writes p to the stdin of the process group:name if the child running now has
-// the given pid, for a protocol peer (an event listener's envelope). Unlike WriteStdin it also
-// works while the supervisor shuts down, as long as the process is not being stopped. It
-// blocks while the child's stdin pipe is full. Errors: ErrNotFound, ErrNotRunning (no child,
-// another pid, being stopped, or its stdin closed).
-func (s *Supervisor) WriteProtocol(group, name string, pid int, p []byte) error {
-	procs, single, err := s.lookup("stdin", group+":"+name)
+// ProtocolStdin returns the stdin of the process group:name if the child running now has
+// the given pid, for a protocol peer (an event listener's envelopes): the caller may keep it
+// for that pid; once the child has exited, writes to it fail. Unlike WriteStdin it also works
+// while the supervisor shuts down, as long as the process is not being stopped. Writes block
+// while the child's stdin pipe is full. Errors: ErrNotFound, ErrNotRunning (no child, another
+// pid, being stopped).
+func (s *Supervisor) ProtocolStdin(group, name string, pid int) (io.Writer, error) {
+	spec := group + ":" + name
+	procs, single, err := s.lookup("stdin", spec)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !single {
-		return &ProcessError{Op: "stdin", Name: group + ":" + name, Err: ErrNotFound}
+		return nil, &ProcessError{Op: "stdin", Name: spec, Err: ErrNotFound}
 	}
 	proc := procs[0]
 	if proc.snap.Load().info.Pid != pid {
-		return &ProcessError{Op: "stdin", Name: group + ":" + name, Err: ErrNotRunning}
+		return nil, &ProcessError{Op: "stdin", Name: spec, Err: ErrNotRunning}
 	}
 	r, err := proc.call(context.Background(), procCmd{kind: cmdStdin})
 	if err == nil {
 		err = r.err
 	}
-	if err != nil || r.stdin == nil {
-		return &ProcessError{Op: "stdin", Name: group + ":" + name, Err: ErrNotRunning}
+	if err != nil || r.stdin == nil || proc.snap.Load().info.Pid != pid {
+		return nil, &ProcessError{Op: "stdin", Name: spec, Err: ErrNotRunning}
 	}
-	if _, err := r.stdin.Write(p); err != nil {
-		return &ProcessError{Op: "stdin", Name: group + ":" + name, Err: fmt.Errorf("%w: %w", ErrNotRunning, err)}
-	}
-	return nil
+	return r.stdin, nil
 }

@@ -459,3 +459,96 @@ environment=CAPTURE="{dir}/ticks.txt"
 	t.Logf("TICK_5 subscriber: %d wake-ups between two ticks (3 s)", between)
 	assert.LessOrEqual(t, between, 1, "no wake-up between ticks")
 }
+
+// elFastListener answers at once, in one write per event, and records how long it took to
+// receive everything from its first event to the one whose payload ends with "last".
+const elFastListener = `import os, sys, time
+r, w = sys.stdin.buffer, sys.stdout.buffer
+t0, n = None, 0
+w.write(b'READY\n'); w.flush()
+while True:
+    h = r.readline()
+    if not h:
+        break
+    p = r.read(int(h.rsplit(b'len:', 1)[1]))
+    n += 1
+    if t0 is None:
+        t0 = time.monotonic()
+    if p.endswith(b'last'):
+        with open(os.environ['OUT'], 'w') as f:
+            f.write('%d %f' % (n, time.monotonic() - t0))
+    w.write(b'RESULT 2\nOKREADY\n'); w.flush()
+`
+
+// The delivery rate to one listener that answers at once: a burst of REMOTE_COMMUNICATION
+// events (sent with system.multicall into a buffer big enough for all) is timed by the
+// listener from the first event to the last, under our daemon and supervisord in the same
+// run. Run with EVENT_BENCH=1 (it reports, it does not judge).
+func TestEventListenerThroughput(t *testing.T) {
+	if os.Getenv("EVENT_BENCH") == "" {
+		t.Skip("a measurement: set EVENT_BENCH=1 to run it")
+	}
+	const events = 20000
+	script := filepath.Join(t.TempDir(), "fast.py")
+	require.NoError(t, os.WriteFile(script, []byte(elFastListener), 0o644))
+	lite, real := elSetup(t, fmt.Sprintf(`
+[eventlistener:fast]
+command={py} -u %s
+events=REMOTE_COMMUNICATION
+buffer_size=%d
+environment=OUT="{dir}/out.txt"
+`, script, events+10))
+	for _, d := range []*dtDaemon{lite, real} {
+		if d == nil {
+			continue
+		}
+		// info, not debug: the daemons would spend their time writing the log
+		raw, err := os.ReadFile(d.conf)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(d.conf, []byte(strings.Replace(string(raw), "loglevel=debug", "loglevel=info", 1)), 0o644))
+		d.start(t)
+		c := d.client(t)
+		d.waitFor(t, c, "RUNNING", allRunning("fast"))
+		cpu0 := elCPU(t, d.cmd.Process.Pid)
+		var calls []any
+		for i := 0; i < events; i++ {
+			data := "x"
+			if i == events-1 {
+				data = "last"
+			}
+			calls = append(calls, map[string]any{"methodName": "supervisor.sendRemoteCommEvent", "params": []any{"bench", data}})
+			if len(calls) == 2000 || i == events-1 {
+				ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+				_, err := c.Call(ctx, "system.multicall", calls)
+				cancel()
+				require.NoError(t, err)
+				calls = nil
+			}
+		}
+		out := filepath.Join(d.dir, "out.txt")
+		elWait(t, d, "all events delivered", func() bool { _, err := os.Stat(out); return err == nil })
+		time.Sleep(100 * time.Millisecond)
+		raw, err = os.ReadFile(out)
+		require.NoError(t, err)
+		var n int
+		var secs float64
+		_, err = fmt.Sscanf(string(raw), "%d %f", &n, &secs)
+		require.NoError(t, err)
+		assert.Equal(t, events, n, "every event delivered once")
+		cpu := elCPU(t, d.cmd.Process.Pid) - cpu0
+		load, _ := os.ReadFile("/proc/loadavg")
+		t.Logf("%s: %d events in %.3f s = %.0f events/s; daemon CPU %.2f s (%.0f µs an event, RPC included); loadavg %s",
+			d.name, n, secs, float64(n-1)/secs, cpu.Seconds(), float64(cpu.Microseconds())/float64(n), strings.Fields(string(load))[0])
+		d.finish(t)
+	}
+}
+
+// elCPU is the user+system CPU time pid has used (clock ticks of 10 ms).
+func elCPU(t *testing.T, pid int) time.Duration {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	require.NoError(t, err)
+	f := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+2:]))
+	ut, _ := strconv.Atoi(f[11])
+	st, _ := strconv.Atoi(f[12])
+	return time.Duration(ut+st) * 10 * time.Millisecond
+}

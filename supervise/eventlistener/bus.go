@@ -3,6 +3,7 @@ package eventlistener
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -12,9 +13,9 @@ import (
 
 // Engine is what the Bus needs of a supervise.Supervisor (which implements it).
 type Engine interface {
-	Subscribe(buffer int) (<-chan supervise.Event, func())
+	SubscribeQueue() (*supervise.EventQueue, func())
 	Status(spec string) ([]supervise.ProcessInfo, error)
-	WriteProtocol(group, name string, pid int, p []byte) error
+	ProtocolStdin(group, name string, pid int) (io.Writer, error)
 }
 
 var _ Engine = (*supervise.Supervisor)(nil)
@@ -33,10 +34,6 @@ type Options struct {
 	// Clock times the TICK_* events; nil = the wall clock. No timer runs unless a pool
 	// subscribes to a TICK type.
 	Clock supervise.Clock
-	// QueueSize is the room in the engine's event subscription, in events; 0 = 1024. Events
-	// are moved into the pools' buffers at once, so it fills only when the Bus is starved of
-	// CPU; the engine then drops events for the Bus, which logs how many (WARN).
-	QueueSize int
 	// MaxPendingOutput bounds the listener output received but not yet parsed, in bytes; a
 	// chunk beyond it is dropped and logged (a conforming listener writes a few bytes per
 	// event). 0 = 4 MiB.
@@ -55,8 +52,9 @@ type Bus struct {
 	identifier string
 	logger     *slog.Logger
 	clock      supervise.Clock
-	events     <-chan supervise.Event
+	events     *supervise.EventQueue // lossless: a listener must see every event
 	cancel     func()
+	batch      []supervise.Event
 
 	mu      sync.Mutex // guards configs
 	configs map[string]PoolConfig
@@ -87,7 +85,8 @@ type chunk struct {
 	data        []byte
 }
 
-// New returns a Bus subscribed to opts.Engine's events. It starts no goroutine.
+// New returns a Bus subscribed to opts.Engine's events (a lossless subscription: events
+// wait for Serve). It starts no goroutine.
 func New(opts Options) *Bus {
 	b := &Bus{opts: opts, engine: opts.Engine, identifier: opts.Identifier, logger: opts.Logger,
 		clock: opts.Clock, configs: map[string]PoolConfig{}, outNote: make(chan struct{}, 1),
@@ -99,13 +98,10 @@ func New(opts Options) *Bus {
 	if b.clock == nil {
 		b.clock = wallClock{}
 	}
-	if b.opts.QueueSize <= 0 {
-		b.opts.QueueSize = 1024
-	}
 	if b.opts.MaxPendingOutput <= 0 {
 		b.opts.MaxPendingOutput = 4 << 20
 	}
-	b.events, b.cancel = b.engine.Subscribe(b.opts.QueueSize)
+	b.events, b.cancel = b.engine.SubscribeQueue()
 	return b
 }
 
@@ -211,8 +207,18 @@ func (b *Bus) Serve(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case e := <-b.events:
-			b.engineEvent(e)
+		case <-b.events.Ready():
+			// a burst is taken in at once (supervisord buffers each event as it happens),
+			// then dispatched
+			b.batch = b.events.Take(b.batch[:0])
+			for _, e := range b.batch {
+				b.engineEvent(e)
+			}
+			clear(b.batch)
+			if cap(b.batch) > 1024 {
+				b.batch = nil
+			}
+			b.dispatchAll()
 		case <-b.outNote:
 			b.drainOutput()
 		case <-tickC:
@@ -240,13 +246,10 @@ func (b *Bus) find(name string) *pool {
 	return nil
 }
 
-// engineEvent handles one event of the engine in supervisord's order: a pool is subscribed
+// engineEvent takes one event of the engine in supervisord's order: a pool is subscribed
 // before its own PROCESS_GROUP_ADDED and unsubscribed before its PROCESS_GROUP_REMOVED; a
 // listener's exit event is buffered before the event it was processing is put back.
 func (b *Bus) engineEvent(e supervise.Event) {
-	if e.Dropped > 0 {
-		b.logf(slog.LevelWarn, "event listeners missed %d events: the engine's queue for them was full", e.Dropped)
-	}
 	switch e.Kind {
 	case supervise.EventGroupAdded:
 		if cfg, ok := b.config(e.Group); ok && b.find(e.Group) == nil {
@@ -278,7 +281,6 @@ func (b *Bus) engineEvent(e supervise.Event) {
 			}
 		}
 	}
-	b.dispatchAll()
 }
 
 // publish gives ev to every active pool that subscribes to its type (supervisord's notify).
@@ -381,6 +383,10 @@ type writer struct {
 	mu      sync.Mutex
 	queue   []envelope
 	running bool
+
+	// owned by the running goroutine: the stdin of the spawn last written to
+	pid   int
+	stdin io.Writer
 }
 
 type envelope struct {
@@ -412,10 +418,22 @@ func (w *writer) run() {
 		env := w.queue[0]
 		w.queue = w.queue[1:]
 		w.mu.Unlock()
-		if err := w.b.engine.WriteProtocol(w.group, w.name, env.pid, env.data); err != nil {
+		if err := w.send(env); err != nil {
 			w.b.logf(slog.LevelDebug, "could not send an event to listener %s (pid %d): %v", w.name, env.pid, err)
 		}
 	}
+}
+
+func (w *writer) send(env envelope) error {
+	if env.pid != w.pid || w.stdin == nil {
+		stdin, err := w.b.engine.ProtocolStdin(w.group, w.name, env.pid)
+		if err != nil {
+			return err
+		}
+		w.pid, w.stdin = env.pid, stdin
+	}
+	_, err := w.stdin.Write(env.data)
+	return err
 }
 
 // timeslice is supervisord's: the start of the period that holds when (unix seconds).

@@ -2,6 +2,7 @@ package eventlistener
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"sort"
 	"strings"
@@ -20,7 +21,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // fakeEngine stands for a Supervisor: the test publishes its events, sets its process table
 // and reads what the Bus writes to listeners.
 type fakeEngine struct {
-	events chan supervise.Event
+	events *supervise.EventQueue
 	writes chan written
 
 	mu    sync.Mutex
@@ -33,7 +34,7 @@ type written struct {
 	data        string
 }
 
-func (f *fakeEngine) Subscribe(int) (<-chan supervise.Event, func()) { return f.events, func() {} }
+func (f *fakeEngine) SubscribeQueue() (*supervise.EventQueue, func()) { return f.events, func() {} }
 
 func (f *fakeEngine) Status(spec string) ([]supervise.ProcessInfo, error) {
 	group := strings.TrimSuffix(spec, ":")
@@ -52,10 +53,16 @@ func (f *fakeEngine) Status(spec string) ([]supervise.ProcessInfo, error) {
 	return out, nil
 }
 
-func (f *fakeEngine) WriteProtocol(group, name string, pid int, p []byte) error {
-	f.writes <- written{group, name, pid, string(p)}
-	return nil
+func (f *fakeEngine) ProtocolStdin(group, name string, pid int) (io.Writer, error) {
+	return stdinFunc(func(p []byte) (int, error) {
+		f.writes <- written{group, name, pid, string(p)}
+		return len(p), nil
+	}), nil
 }
+
+type stdinFunc func([]byte) (int, error)
+
+func (f stdinFunc) Write(p []byte) (int, error) { return f(p) }
 
 // logLines collects the Bus's log as "LEVL message" lines.
 type logLines struct {
@@ -89,7 +96,7 @@ type harness struct {
 }
 
 func newHarness(t *testing.T, pools ...PoolConfig) *harness {
-	h := &harness{t: t, eng: &fakeEngine{events: make(chan supervise.Event, 100), writes: make(chan written, 100),
+	h := &harness{t: t, eng: &fakeEngine{events: supervise.NewEventQueue(), writes: make(chan written, 100),
 		procs: map[string]supervise.ProcessInfo{}}, log: &logLines{}, clock: newFakeClock()}
 	h.bus = New(Options{Engine: h.eng, Identifier: "test", Logger: slog.New(h.log), Clock: h.clock})
 	for _, p := range pools {
@@ -105,7 +112,7 @@ func newHarness(t *testing.T, pools ...PoolConfig) *harness {
 	return h
 }
 
-func (h *harness) emit(e supervise.Event) { h.eng.events <- e }
+func (h *harness) emit(e supervise.Event) { h.eng.events.Push(e) }
 
 // addGroup publishes PROCESS_GROUP_ADDED for a group with the given listener processes.
 func (h *harness) addGroup(group string, names ...string) {
@@ -173,7 +180,7 @@ func (h *harness) pools() []PoolInfo {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	// events and output are separate inputs: let both drain first
-	for i := 0; i < 1000 && (len(h.eng.events) > 0 || h.outPending()); i++ {
+	for i := 0; i < 1000 && (len(h.eng.events.Ready()) > 0 || h.outPending()); i++ {
 		time.Sleep(time.Millisecond)
 	}
 	ps, err := h.bus.Pools(ctx)

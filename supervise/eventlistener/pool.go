@@ -146,11 +146,15 @@ func (p *pool) dispatch() {
 	}
 	for len(p.buffer) > 0 {
 		e := p.buffer[0]
-		p.buffer = p.buffer[1:]
 		if !p.send(e, infos) {
-			p.accept(e, true)
+			// supervisord pops the event and accepts it back at the head, which logs this
+			// and, with one event fewer than the maximum, never overflows: the event stays.
+			p.b.logf(slog.LevelDebug, "rebuffering event %d for pool %s (buf size=%d, max=%d)",
+				e.serial, p.cfg.Name, len(p.buffer)-1, p.cfg.BufferSize)
 			break
 		}
+		p.buffer[0] = nil
+		p.buffer = p.buffer[1:]
 	}
 }
 
