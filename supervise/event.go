@@ -19,6 +19,10 @@ const (
 	EventSupervisorStopping
 	// EventRemoteComm carries SendRemoteComm's Type and Data (REMOTE_COMMUNICATION).
 	EventRemoteComm
+	// EventComm is output a process sent between <!--XSUPERVISOR:BEGIN--> and
+	// <!--XSUPERVISOR:END--> on a stream with Log.CaptureMaxBytes (capture mode,
+	// PROCESS_COMMUNICATION_*): Channel, Data and Pid.
+	EventComm
 )
 
 // Event is published to subscribers. Publishing never blocks the engine: a subscriber that
@@ -34,7 +38,8 @@ type Event struct {
 	Pid      int
 	Tries    int
 	Expected bool
-	// For EventLog: the channel ("stdout" or "stderr") and the bytes. For EventRemoteComm:
+	// For EventLog and EventComm: the channel ("stdout" or "stderr") and the bytes; Pid is
+	// the pid of the spawn that wrote them. For EventRemoteComm:
 	// Type and Data as given to SendRemoteComm.
 	Channel string
 	Data    []byte

@@ -86,8 +86,9 @@ type Log struct {
 	// Backups is how many rotated files (name.1 .. name.N) are kept.
 	// 0 = 10; negative = none (the file is truncated in place on rollover).
 	Backups int
-	// CaptureMaxBytes is supervisord's capture-mode buffer size (stdout_capture_maxbytes);
-	// 0 = capture mode off. Kept for config fidelity.
+	// CaptureMaxBytes turns on supervisord's capture mode (stdout_capture_maxbytes): output
+	// between <!--XSUPERVISOR:BEGIN--> and <!--XSUPERVISOR:END--> is kept out of the log file,
+	// in a buffer of this many bytes, and published as one EventComm at END. 0 = off.
 	CaptureMaxBytes int64
 	// Events publishes each chunk of output as a log Event (stdout_events_enabled).
 	Events bool

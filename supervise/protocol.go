@@ -10,7 +10,8 @@ import (
 )
 
 // spawnWriter is an output sink of one spawn that needs the pid of that spawn: the stdout of
-// a Program with StdoutProtocol, and a stream with Log.Events (the log Event names the pid).
+// a Program with StdoutProtocol, and a stream with Log.Events or Log.CaptureMaxBytes (the
+// Event names the pid).
 // The pipe reader may get data before the fork has returned the pid (and a failed exec writes
 // its message during the fork), so chunks written before startSpawnWriters are held and
 // delivered, in order, once the pid is known. The mutex orders deliveries.
@@ -26,10 +27,10 @@ type spawnWriter struct {
 
 // spawnWriters replaces the sinks of cmd that need the spawn's pid.
 func spawnWriters(cmd *Cmd, prog *Program) {
-	if c, ok := cmd.Stdout.(*capture); ok && (prog.StdoutProtocol || c.events) {
+	if c, ok := cmd.Stdout.(*capture); ok && (prog.StdoutProtocol || c.events || c.comm != nil) {
 		cmd.Stdout = &spawnWriter{c: c, protocol: prog.StdoutProtocol}
 	}
-	if c, ok := cmd.Stderr.(*capture); ok && c.events && !prog.RedirectStderr {
+	if c, ok := cmd.Stderr.(*capture); ok && (c.events || c.comm != nil) && !prog.RedirectStderr {
 		cmd.Stderr = &spawnWriter{c: c}
 	}
 }

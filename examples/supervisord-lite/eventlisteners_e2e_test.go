@@ -146,8 +146,9 @@ events=PROCESS_STATE,PROCESS_LOG,PROCESS_COMMUNICATION,REMOTE_COMMUNICATION,SUPE
 environment=CAPTURE="{dir}/cap.txt",MODE="failfirst"
 
 [program:talker]
-command=/bin/sh -c 'read x; printf "line-one\nh\303\251llo\n"; exec sleep 1000'
+command=/bin/sh -c 'read x; printf "line-one\nh\303\251llo w\303\266rld, a longer line\n"; read y; printf "<!--XSUPERVISOR:BEGIN-->comm payload<!--XSUPERVISOR:END-->"; exec sleep 1000'
 stdout_events_enabled=true
+stdout_capture_maxbytes=1MB
 autostart=false
 `)
 	var mu sync.Mutex // the two daemons run in parallel subtests
@@ -172,6 +173,9 @@ autostart=false
 		_, err = c.Call(ctx, "supervisor.sendProcessStdin", "talker", "go\n")
 		require.NoError(t, err)
 		received("PROCESS_LOG_STDOUT", 1)
+		_, err = c.Call(ctx, "supervisor.sendProcessStdin", "talker", "go\n")
+		require.NoError(t, err)
+		received("PROCESS_COMMUNICATION_STDOUT", 1)
 		_, err = c.Call(ctx, "supervisor.sendRemoteCommEvent", "mytype", "remote d\u00e9ta")
 		require.NoError(t, err)
 		received("REMOTE_COMMUNICATION", 1)
@@ -204,10 +208,12 @@ autostart=false
 		`serial:4 poolserial:4 PROCESS_STATE_RUNNING len:69 "processname:listener groupname:listener from_state:STARTING pid:N"`,
 		`serial:5 poolserial:5 PROCESS_STATE_STARTING len:62 "processname:talker groupname:talker from_state:STOPPED tries:0"`,
 		`serial:6 poolserial:6 PROCESS_STATE_RUNNING len:65 "processname:talker groupname:talker from_state:STARTING pid:N"`,
-		`serial:7 poolserial:7 PROCESS_LOG_STDOUT len:76 "processname:talker groupname:talker pid:N channel:stdout\nline-one\nhéllo\n"`,
-		`serial:8 poolserial:8 REMOTE_COMMUNICATION len:23 "type:mytype\nremote déta"`,
-		`serial:9 poolserial:9 PROCESS_STATE_STOPPING len:64 "processname:talker groupname:talker from_state:RUNNING pid:N"`,
-		`serial:10 poolserial:10 PROCESS_STATE_STOPPED len:65 "processname:talker groupname:talker from_state:STOPPING pid:N"`,
+		`serial:7 poolserial:7 PROCESS_LOG_STDOUT len:97 "processname:talker groupname:talker pid:N channel:stdout\nline-one\nhéllo wörld, a longer line\n"`,
+		`serial:8 poolserial:8 PROCESS_LOG_STDOUT len:73 "processname:talker groupname:talker pid:N channel:stdout\ncomm payload"`,
+		`serial:9 poolserial:9 PROCESS_COMMUNICATION_STDOUT len:58 "processname:talker groupname:talker pid:N\ncomm payload"`,
+		`serial:10 poolserial:10 REMOTE_COMMUNICATION len:23 "type:mytype\nremote déta"`,
+		`serial:11 poolserial:11 PROCESS_STATE_STOPPING len:64 "processname:talker groupname:talker from_state:RUNNING pid:N"`,
+		`serial:12 poolserial:12 PROCESS_STATE_STOPPED len:65 "processname:talker groupname:talker from_state:STOPPING pid:N"`,
 	}
 	assert.Equal(t, want, got["lite"])
 	if real != nil {

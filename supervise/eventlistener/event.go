@@ -55,6 +55,9 @@ func FromEngine(e supervise.Event) (ev *Event, ok bool) {
 	case supervise.EventLog:
 		return newEvent("PROCESS_LOG_"+strings.ToUpper(e.Channel),
 			fmt.Sprintf("processname:%s groupname:%s pid:%d channel:%s\n%s", e.Name, e.Group, e.Pid, e.Channel, text(e.Data))), true
+	case supervise.EventComm:
+		return newEvent("PROCESS_COMMUNICATION_"+strings.ToUpper(e.Channel),
+			fmt.Sprintf("processname:%s groupname:%s pid:%d\n%s", e.Name, e.Group, e.Pid, text(e.Data))), true
 	case supervise.EventGroupAdded:
 		return newEvent("PROCESS_GROUP_ADDED", "groupname:"+e.Group+"\n"), true
 	case supervise.EventGroupRemoved:

@@ -37,6 +37,8 @@ func TestEnvelopesMatchCapture(t *testing.T) {
 		{st("listener", supervise.Stopped, supervise.Starting, 11245, 0), 3},
 		{st("talker", supervise.Stopped, supervise.Starting, 11247, 0), 4},
 		{out("line-one\n"), 5},
+		{out("comm payload"), 6},
+		{supervise.Event{Kind: supervise.EventComm, Group: "talker", Name: "talker", Channel: "stdout", Pid: 11247, Data: []byte("comm payload")}, 7},
 		{st("listener", supervise.Starting, supervise.Running, 11245, 0), 8},
 		{st("talker", supervise.Starting, supervise.Running, 11247, 0), 9},
 		{supervise.Event{Kind: supervise.EventRemoteComm, Type: "mytype", Data: []byte("remote data")}, 10},
