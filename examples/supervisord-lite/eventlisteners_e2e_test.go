@@ -31,12 +31,19 @@ const elPython = "/usr/bin/python3"
 // elListener is a childutils listener: it records every event (headers and payload) as a
 // JSON line in $CAPTURE, and answers by $MODE: "failfirst" FAILs its first event, "die=N"
 // exits on receiving each of its first N events (counted across spawns in $CAPTURE.n),
-// "badresult" answers "RESULT x", anything else OK.
+// "badresult" answers "RESULT x", anything else OK. With $CALLBACK set it first writes its
+// SUPERVISOR_* environment and the answer of getState, called back over XML-RPC with
+// childutils.getRPCInterface as superlance's plugins do, to $CAPTURE.env.
 const elListener = `import sys, os, json
 from supervisor import childutils
 cap = os.environ['CAPTURE']
 mode = os.environ.get('MODE', '')
 n = 0
+if os.environ.get('CALLBACK'):
+    env = {k: v for k, v in os.environ.items() if k.startswith('SUPERVISOR_')}
+    env['getState'] = childutils.getRPCInterface(os.environ).supervisor.getState()
+    with open(cap + '.env', 'w') as f:
+        json.dump(env, f, sort_keys=True)
 while True:
     headers, payload = childutils.listener.wait(sys.stdin, sys.stdout)
     with open(cap, 'a') as f:
@@ -100,9 +107,11 @@ func elEvents(t *testing.T, path string) []elEvent {
 
 var elPid = regexp.MustCompile(`pid:\d+`)
 
-// elSummary is an event as compared: serials, name, len and the payload with pids hidden.
+// elSummary is an event as compared: serials, name, and the payload with pids hidden, with
+// its length in characters (each pid counts as 1). The callers check len: against the payload.
 func elSummary(e elEvent) string {
-	return fmt.Sprintf("serial:%s poolserial:%s %s len:%s %q", e.H["serial"], e.H["poolserial"], e.H["eventname"], e.H["len"], elPid.ReplaceAllString(e.P, "pid:N"))
+	p := elPid.ReplaceAllString(e.P, "pid:N")
+	return fmt.Sprintf("serial:%s poolserial:%s %s len:%d %q", e.H["serial"], e.H["poolserial"], e.H["eventname"], len([]rune(p)), p)
 }
 
 // elProtocolLines are the listener protocol lines of a daemon log for the given listener
@@ -143,7 +152,7 @@ func TestEventListenerStreamDifferential(t *testing.T) {
 [eventlistener:listener]
 command={py} -u {listener}
 events=PROCESS_STATE,PROCESS_LOG,PROCESS_COMMUNICATION,REMOTE_COMMUNICATION,SUPERVISOR_STATE_CHANGE,PROCESS_GROUP
-environment=CAPTURE="{dir}/cap.txt",MODE="failfirst"
+environment=CAPTURE="{dir}/cap.txt",MODE="failfirst",CALLBACK="1"
 
 [program:talker]
 command=/bin/sh -c 'read x; printf "line-one\nh\303\251llo w\303\266rld, a longer line\n"; read y; printf "<!--XSUPERVISOR:BEGIN-->comm payload<!--XSUPERVISOR:END-->"; exec sleep 1000'
@@ -154,6 +163,7 @@ autostart=false
 	var mu sync.Mutex // the two daemons run in parallel subtests
 	got := map[string][]string{}
 	logs := map[string][]string{}
+	envs := map[string]string{}
 	dtEach(t, func(t *testing.T, d *dtDaemon) {
 		d.start(t)
 		c := d.client(t)
@@ -192,10 +202,13 @@ autostart=false
 			assert.Equal(t, "listener", e.H["pool"])
 			assert.Equal(t, strconv.Itoa(len([]rune(e.P))), e.H["len"], "len counts characters")
 		}
+		env, err := os.ReadFile(cap + ".env")
+		require.NoError(t, err)
 		d.finish(t)
 		mu.Lock()
 		defer mu.Unlock()
 		got[d.name] = sums
+		envs[d.name] = strings.ReplaceAll(string(env), d.dir, "$DIR")
 		logs[d.name] = elProtocolLines(d.log(), "listener")
 	}, lite, real)
 	// What supervisord 4.2.5 sends here (checked against it below when it is installed).
@@ -205,18 +218,20 @@ autostart=false
 		`serial:1 poolserial:1 PROCESS_GROUP_ADDED len:17 "groupname:talker\n"`,
 		`serial:2 poolserial:2 SUPERVISOR_STATE_CHANGE_RUNNING len:0 ""`,
 		`serial:3 poolserial:3 PROCESS_STATE_STARTING len:66 "processname:listener groupname:listener from_state:STOPPED tries:0"`,
-		`serial:4 poolserial:4 PROCESS_STATE_RUNNING len:69 "processname:listener groupname:listener from_state:STARTING pid:N"`,
+		`serial:4 poolserial:4 PROCESS_STATE_RUNNING len:65 "processname:listener groupname:listener from_state:STARTING pid:N"`,
 		`serial:5 poolserial:5 PROCESS_STATE_STARTING len:62 "processname:talker groupname:talker from_state:STOPPED tries:0"`,
-		`serial:6 poolserial:6 PROCESS_STATE_RUNNING len:65 "processname:talker groupname:talker from_state:STARTING pid:N"`,
-		`serial:7 poolserial:7 PROCESS_LOG_STDOUT len:97 "processname:talker groupname:talker pid:N channel:stdout\nline-one\nhéllo wörld, a longer line\n"`,
-		`serial:8 poolserial:8 PROCESS_LOG_STDOUT len:73 "processname:talker groupname:talker pid:N channel:stdout\ncomm payload"`,
-		`serial:9 poolserial:9 PROCESS_COMMUNICATION_STDOUT len:58 "processname:talker groupname:talker pid:N\ncomm payload"`,
+		`serial:6 poolserial:6 PROCESS_STATE_RUNNING len:61 "processname:talker groupname:talker from_state:STARTING pid:N"`,
+		`serial:7 poolserial:7 PROCESS_LOG_STDOUT len:93 "processname:talker groupname:talker pid:N channel:stdout\nline-one\nhéllo wörld, a longer line\n"`,
+		`serial:8 poolserial:8 PROCESS_LOG_STDOUT len:69 "processname:talker groupname:talker pid:N channel:stdout\ncomm payload"`,
+		`serial:9 poolserial:9 PROCESS_COMMUNICATION_STDOUT len:54 "processname:talker groupname:talker pid:N\ncomm payload"`,
 		`serial:10 poolserial:10 REMOTE_COMMUNICATION len:23 "type:mytype\nremote déta"`,
-		`serial:11 poolserial:11 PROCESS_STATE_STOPPING len:64 "processname:talker groupname:talker from_state:RUNNING pid:N"`,
-		`serial:12 poolserial:12 PROCESS_STATE_STOPPED len:65 "processname:talker groupname:talker from_state:STOPPING pid:N"`,
+		`serial:11 poolserial:11 PROCESS_STATE_STOPPING len:60 "processname:talker groupname:talker from_state:RUNNING pid:N"`,
+		`serial:12 poolserial:12 PROCESS_STATE_STOPPED len:61 "processname:talker groupname:talker from_state:STOPPING pid:N"`,
 	}
 	assert.Equal(t, want, got["lite"])
+	assert.Equal(t, `{"SUPERVISOR_ENABLED": "1", "SUPERVISOR_GROUP_NAME": "listener", "SUPERVISOR_PROCESS_NAME": "listener", "SUPERVISOR_SERVER_URL": "unix://$DIR/s.sock", "getState": {"statecode": 1, "statename": "RUNNING"}}`, envs["lite"])
 	if real != nil {
+		assert.Equal(t, envs["real"], envs["lite"], "the environment and the XML-RPC callback")
 		assert.Equal(t, got["real"], got["lite"], "the events received")
 		assert.Equal(t, logs["real"], logs["lite"], "the listener protocol lines")
 	}
