@@ -108,6 +108,7 @@ func (p *process) command(path string, argv []string) (*Cmd, error) {
 	cmd := &Cmd{Path: path, Args: argv, Dir: p.prog.Dir, Umask: p.prog.Umask,
 		Stdout: p.out.stdout, Stderr: p.out.stderr, RedirectStderr: p.prog.RedirectStderr}
 	spawnWriters(cmd, p.prog) // protocol.go
+	p.openLogs()              // logopen.go
 	if p.prog.User != "" {
 		cred, home, name, err := lookupUser(p.prog.User)
 		if err != nil {

@@ -1,7 +1,9 @@
 package supervise
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -52,4 +54,20 @@ func TestPyBytesRepr(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, string(out), PyBytesRepr([]byte(in)), "%q", in)
 	}
+}
+
+// The log files exist from the spawn on, empty, for a program that writes nothing.
+func TestLogFilesExistFromSpawn(t *testing.T) {
+	h := newReal(t)
+	p := helperProg(t, "mute", "sleep")
+	p.Stderr.Path = filepath.Join(h.dir, "mute.err")
+	h.add(p)
+	h.untilState("mute", Running)
+	st := h.status("mute")
+	for _, path := range []string{st.StdoutLogfile, st.StderrLogfile} {
+		fi, err := os.Stat(path)
+		require.NoError(t, err, path)
+		assert.Zero(t, fi.Size(), path)
+	}
+	assert.Equal(t, p.Stderr.Path, st.StderrLogfile)
 }
