@@ -13,6 +13,9 @@ const (
 	// EventGroupAdded and EventGroupRemoved report Add and Remove (PROCESS_GROUP_*).
 	EventGroupAdded
 	EventGroupRemoved
+	// EventCheck reports a restart by a failed check (Program.Checks: health, memory,
+	// watchdog); Reason says why. Not in supervisord.
+	EventCheck
 )
 
 // Event is published to subscribers. Publishing never blocks the engine: a subscriber that
@@ -31,6 +34,8 @@ type Event struct {
 	// For EventLog: the channel ("stdout" or "stderr") and the bytes.
 	Channel string
 	Data    []byte
+	// For EventCheck: why the process is restarted.
+	Reason string
 	// Dropped is how many events this subscriber lost just before this one.
 	Dropped int
 }

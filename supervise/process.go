@@ -48,6 +48,7 @@ type procState struct {
 	// cleanup of the group of an exited main process (Program.CleanupGroup): its result
 	// arrives on cleaned; no spawn while it runs
 	cleaned chan cleanupResult
+	mon     monitorState // Program.Checks (monitor.go)
 }
 
 // snapshot is what readers see of a process; it is replaced, never mutated, and changed is
@@ -124,6 +125,7 @@ type wake struct {
 	cmd     procCmd
 	exit    ExitStatus
 	cleaned cleanupResult
+	check   checkResult
 }
 
 type wakeKind int
@@ -133,6 +135,7 @@ const (
 	wakeTimer
 	wakeExit
 	wakeCleaned
+	wakeCheck
 )
 
 func (p *process) wait() {
@@ -154,6 +157,8 @@ func (p *process) wait() {
 		w.kind = wakeTimer
 	case w.exit = <-dc:
 		w.kind = wakeExit
+	case w.check = <-p.st.mon.results:
+		w.kind = wakeCheck
 	}
 	go p.step(w)
 }
@@ -171,6 +176,7 @@ func (p *process) step(w wake) {
 		w.cmd.reply <- r
 		if w.cmd.kind == cmdQuit {
 			p.stopTimer()
+			p.stopChecks(true)
 			close(p.done)
 			p.sv.wg.Done()
 			return
@@ -180,6 +186,9 @@ func (p *process) step(w wake) {
 		p.settle()
 	case wakeExit:
 		p.finish(w.exit)
+		p.settle()
+	case wakeCheck:
+		p.checked(w.check)
 		p.settle()
 	}
 	go p.wait()
@@ -222,6 +231,7 @@ func (p *process) handle(c procCmd) procReply {
 			p.spawn()
 		}
 	case cmdStop:
+		p.userStop()
 		if st.state == Fatal && !st.retryAt.IsZero() {
 			st.retryAt = time.Time{}
 			p.log(slog.LevelInfo, "stopped: %s will stay FATAL (retry cancelled)", p.prog.Name)
@@ -233,6 +243,7 @@ func (p *process) handle(c procCmd) procReply {
 			return procReply{err: ErrFailed}.detail(msg)
 		}
 	case cmdStopAll:
+		p.userStop()
 		switch st.state {
 		case Running, Starting:
 			p.kill(p.prog.StopSignal)
@@ -310,8 +321,13 @@ func (p *process) spawn() {
 	if err == nil {
 		var cmd *Cmd
 		if cmd, err = p.command(path, argv); err == nil {
+			err = p.prepareChecks(cmd)
+		}
+		if err == nil {
 			var child Child
-			if child, err = p.sv.spawner.Spawn(cmd); err == nil {
+			if child, err = p.sv.spawner.Spawn(cmd); err != nil {
+				p.spawnFailed()
+			} else {
 				st.child, st.pid = child, child.Pid()
 				for i := range p.queued { // the STARTING event of this step names the new pid
 					if p.queued[i].To == Starting {
@@ -320,7 +336,8 @@ func (p *process) spawn() {
 				}
 				p.log(slog.LevelInfo, "spawned: '%s' with pid %d", p.prog.Name, st.pid)
 				p.sv.record(p, st.pid)
-				if p.prog.StartSecs == 0 {
+				p.spawned()
+				if p.prog.StartSecs == 0 && p.prog.Checks.Ready == "" {
 					// Crash protection off: RUNNING as soon as any time has passed.
 					st.backoff, st.delay = 0, time.Time{}
 					p.setState(Running, true)
@@ -404,7 +421,8 @@ func (p *process) finish(es ExitStatus) {
 	now := p.sv.clock.Now()
 	st.laststop = now
 	name := p.prog.Name
-	tooQuickly := now.Sub(st.laststart) < p.prog.StartSecs
+	// With Checks.Ready, any exit before ready (while STARTING) is a failed start.
+	tooQuickly := now.Sub(st.laststart) < p.prog.StartSecs || p.prog.Checks.Ready != ""
 	expected := false
 	for _, c := range p.prog.ExitCodes {
 		if c == es.Code {
@@ -413,6 +431,7 @@ func (p *process) finish(es ExitStatus) {
 	}
 	wasKilling := st.killing
 	switch {
+	case p.checkedExit(es): // stopped for not being ready in time: a failed start
 	case st.killing:
 		st.killing = false
 		st.delay = time.Time{}
@@ -485,10 +504,15 @@ func (p *process) transition() {
 			if st.backoff <= p.prog.StartRetries && !now.Before(st.delay) {
 				p.spawn()
 			}
+		case Stopped:
+			p.restartDue() // a check stopped it to restart it
 		}
 	}
 	switch st.state {
 	case Starting:
+		if p.readyDue(now) {
+			break // Checks.Ready decides, not StartSecs
+		}
 		if st.child != nil && now.Sub(st.laststart) > p.prog.StartSecs {
 			st.delay, st.backoff = time.Time{}, 0
 			p.setState(Running, true)
@@ -503,6 +527,8 @@ func (p *process) transition() {
 				st.retryAt = now.Add(p.prog.FatalRetry)
 			}
 		}
+	case Running:
+		p.watchdogDue(now)
 	case Stopping:
 		if !now.Before(st.delay) && st.child != nil {
 			p.log(slog.LevelWarn, "killing '%s' (%d) with SIGKILL", p.prog.Name, st.pid)
@@ -522,9 +548,11 @@ func (p *process) armTimer(now time.Time) {
 	var at time.Time
 	switch st.state {
 	case Starting:
-		if st.child != nil {
-			at = st.laststart.Add(p.prog.StartSecs + time.Nanosecond) // strictly longer than startsecs
+		if st.child != nil && !st.killing {
+			at = p.startingTimer()
 		}
+	case Running:
+		at = st.mon.watchdogAt
 	case Backoff:
 		if !st.shutting && st.backoff <= p.prog.StartRetries {
 			at = st.delay
@@ -563,7 +591,7 @@ func (p *process) info() ProcessInfo {
 		Start: st.laststart, Stop: st.laststop,
 		State: st.state, SpawnErr: st.spawnerr, ExitStatus: st.exitstatus, Pid: st.pid,
 		StdoutLogfile: p.out.stdoutPath, StderrLogfile: p.out.stderrPath,
-		RetryAt: st.retryAt,
+		RetryAt: st.retryAt, Check: p.checkNote(),
 	}
 }
 
@@ -571,6 +599,7 @@ func (p *process) info() ProcessInfo {
 // the step's events, so that a subscriber that sees an event also sees its state in Status.
 func (p *process) settle() {
 	p.transition()
+	p.syncChecks()
 	p.publish()
 	for _, e := range p.queued {
 		p.sv.hub.publish(e)

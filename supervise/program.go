@@ -195,6 +195,9 @@ type Program struct {
 	// while the supervisor shuts down. 0 (the default, supervisord's behaviour) = FATAL stays
 	// FATAL; negative = 0. Not in supervisord.
 	FatalRetry time.Duration
+	// Checks are readiness, health and memory checks (see the type); the zero value has none.
+	// Not in supervisord.
+	Checks Checks
 }
 
 // WithDefaults returns a copy of p with every zero-valued option replaced by supervisord's
@@ -217,6 +220,7 @@ func (p Program) WithDefaults() Program {
 	p.KillAsGroup = ToggleOf(p.KillAsGroup.Or(p.StopAsGroup))
 	p.Stdout = p.Stdout.withDefaults()
 	p.Stderr = p.Stderr.withDefaults()
+	p.Checks = p.Checks.withDefaults()
 	return p
 }
 
@@ -310,6 +314,7 @@ func (p Program) Validate() error {
 	if p.RedirectStderr && p.Stderr.Path != "" && p.Stderr.Path != LogNone && p.Stderr.Path != LogAuto {
 		add("Stderr", "Path %q is set with RedirectStderr", p.Stderr.Path)
 	}
+	p.Checks.validate(add)
 	return errs.ErrorOrNil()
 }
 

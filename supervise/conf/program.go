@@ -456,6 +456,7 @@ func (l *loader) processesFromSection(section, group string, defaults map[string
 		if ok && !present {
 			c.fail(0, errorf("program section %s does not specify a command", section))
 		}
+		checks := readChecks(c, common) // supervisord-lite's own options (checks.go)
 		name, err := expandMsg(processName, "process_name", common, l.environ)
 		if err != nil {
 			c.fail(pnRaw.Line, err)
@@ -470,7 +471,7 @@ func (l *loader) processesFromSection(section, group string, defaults map[string
 			StartRetries: startretries, User: userName, UID: uid, Stdout: logs[0], Stderr: logs[1],
 			StopSignal: stopsignal, StopWaitSecs: stopwaitsecs, StopAsGroup: stopasgroup,
 			KillAsGroup: killasgroup, ExitCodes: exitcodes, RedirectStderr: redirect,
-			Environment: env, ServerURL: serverURL,
+			Environment: env, ServerURL: serverURL, Checks: checks,
 		})
 	}
 	if c.failed {

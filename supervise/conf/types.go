@@ -176,6 +176,9 @@ type Process struct {
 	Environment []EnvVar
 	// ServerURL is serverurl=; nil = AUTO (the supervisor's own URL).
 	ServerURL *string
+	// Checks are supervisord-lite's readiness, health and memory options (ready=,
+	// healthcheck_*=, memory_limit=, ...; see CheckKeys), as supervise.Checks.
+	Checks supervise.Checks
 }
 
 // Argv splits Command as supervisord does at spawn time (POSIX shell-like quoting, no
@@ -207,6 +210,7 @@ func (p Process) Program() supervise.Program {
 		RedirectStderr: p.RedirectStderr,
 		Stdout:         p.Stdout.log(),
 		Stderr:         p.Stderr.log(),
+		Checks:         p.Checks,
 	}
 	if p.StopSignal > 0 {
 		prog.StopSignal = sig(p.StopSignal)
