@@ -41,6 +41,10 @@ type Checks struct {
 	// that answers below 400; https certificates are not verified) or "tcp://HOST:PORT" (a
 	// connection succeeds). "" = no URL check.
 	HealthURL string
+	// HealthAnyStatus makes any HTTP answer to HealthURL healthy, whatever its status: the
+	// check is then only whether the program answers at all within HealthTimeout (the
+	// default check of a [gunicorn:x], whose app may answer / with 404).
+	HealthAnyStatus bool
 	// HealthCommand is run with /bin/sh -c while the process is RUNNING, in the program's
 	// directory and environment; exit status 0 is healthy. "" = no command check. At most
 	// one of HealthURL and HealthCommand is set.

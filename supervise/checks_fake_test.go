@@ -259,3 +259,25 @@ func TestChecksNoneCostNothing(t *testing.T) {
 	assert.Equal(t, calls, h.clock.callCount(), "an idle RUNNING process without checks reads no clock")
 	assert.Zero(t, h.clock.pending())
 }
+
+func TestProbeHTTPStatus(t *testing.T) {
+	var code atomic.Int32
+	code.Store(404)
+	srv := statusServer(t, &code)
+	strict, err := newProber(srv.URL+"/x", false)
+	require.NoError(t, err)
+	defer strict.close()
+	lenient, err := newProber(srv.URL+"/x", true)
+	require.NoError(t, err)
+	defer lenient.close()
+	ctx := context.Background()
+	assert.EqualError(t, strict.probe(ctx), "GET "+srv.URL+"/x: 404 Not Found")
+	assert.NoError(t, lenient.probe(ctx), "HealthAnyStatus: the program answered")
+	code.Store(302)
+	assert.NoError(t, strict.probe(ctx), "a redirect is an answer, not followed")
+	srv.Close()
+	assert.ErrorContains(t, lenient.probe(ctx), "connection refused")
+	tcp, err := newProber("tcp://"+srv.Listener.Addr().String(), false)
+	require.NoError(t, err)
+	assert.EqualError(t, tcp.probe(ctx), "connect "+srv.Listener.Addr().String()+": connect: connection refused")
+}

@@ -144,7 +144,8 @@ func TestRealHealthCommand(t *testing.T) {
 func TestRealHealthCommandThatHangs(t *testing.T) {
 	h := newReal(t)
 	p := helperProg(t, "app", "sleep")
-	p.Checks.HealthCommand = "echo $$ > " + filepath.Join(t.TempDir(), "pid") + "; exec sleep 60"
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	p.Checks.HealthCommand = "echo $$ > " + pidFile + "; exec sleep 60"
 	p.Checks.HealthInterval = 50 * time.Millisecond
 	p.Checks.HealthTimeout = 300 * time.Millisecond
 	p.Checks.HealthRetries = 1
@@ -152,10 +153,13 @@ func TestRealHealthCommandThatHangs(t *testing.T) {
 	h.untilState("app", Running)
 	e := h.untilCheck("app")
 	assert.Contains(t, e.Reason, "no answer within the timeout (killed) (timeout 300ms)")
-	h.untilState("app", Running)
-	// The engine answered while the check hung, and the hung check was killed.
-	_, err := h.sv.Status("app")
+	// The hung check was killed (and reaped).
+	b, err := os.ReadFile(pidFile)
 	require.NoError(t, err)
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	require.NoError(t, err)
+	waitFor(t, func() bool { return syscall.Kill(pid, 0) == syscall.ESRCH })
+	h.untilState("app", Running)
 }
 
 func TestRealMemoryLimitCountsTheTree(t *testing.T) {

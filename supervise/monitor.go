@@ -225,7 +225,7 @@ func (p *process) sleep(ctx context.Context, d time.Duration) bool {
 // readyLoop tries the Ready target until it answers (the process goroutine applies
 // ReadyTimeout with its own timer, and then cancels this loop).
 func (p *process) readyLoop(ctx context.Context, send func(checkResult) bool) {
-	pr, err := newProber(p.prog.Checks.Ready)
+	pr, err := newProber(p.prog.Checks.Ready, false)
 	if err != nil {
 		return // Validate rejected it already
 	}
@@ -264,7 +264,7 @@ func (p *process) startRunChecks() context.CancelFunc {
 						return
 					}
 					if err != nil && timedOut {
-						err = fmt.Errorf("%w (timeout %s)", err, c.HealthTimeout)
+						err = fmt.Errorf("%w (timeout %s)", err, seconds(c.HealthTimeout))
 					}
 					if !send(checkResult{kind: checkHealth, err: err}) {
 						return
@@ -298,7 +298,7 @@ func (p *process) startRunChecks() context.CancelFunc {
 func (p *process) healthProber() (prober, error) {
 	c := p.prog.Checks
 	if c.HealthURL != "" {
-		return newProber(c.HealthURL)
+		return newProber(c.HealthURL, c.HealthAnyStatus)
 	}
 	cmd, err := p.command("/bin/sh", []string{"/bin/sh", "-c", c.HealthCommand})
 	if err != nil {
@@ -400,7 +400,7 @@ func (p *process) readyDue(now time.Time) bool {
 		return false
 	}
 	if st.child != nil && !st.killing && !now.Before(st.laststart.Add(c.ReadyTimeout)) {
-		msg := fmt.Sprintf("not ready within %s (ready = %s)", c.ReadyTimeout, c.Ready)
+		msg := fmt.Sprintf("not ready within %s (ready = %s)", seconds(c.ReadyTimeout), c.Ready)
 		p.log(slog.LevelWarn, "%s: %s; stopping it", p.prog.Name, msg)
 		if p.kill(p.prog.StopSignal) == "" {
 			st.mon.after, st.mon.abortMessage = afterBackoff, msg
@@ -414,7 +414,7 @@ func (p *process) watchdogDue(now time.Time) {
 	m := &p.st.mon
 	if !m.watchdogAt.IsZero() && !now.Before(m.watchdogAt) && !p.st.killing {
 		m.watchdogAt = time.Time{}
-		p.checkRestart(fmt.Sprintf("no WATCHDOG=1 within %s (watchdog_secs)", p.prog.Checks.Watchdog))
+		p.checkRestart(fmt.Sprintf("no WATCHDOG=1 within %s (watchdog_secs)", seconds(p.prog.Checks.Watchdog)))
 	}
 }
 
@@ -471,4 +471,12 @@ func FormatBytes(n int64) string {
 		s = s[:len(s)-2]
 	}
 	return s + units[i]
+}
+
+// seconds prints a duration of whole seconds as "90s" (not "1m30s"), others as Go does.
+func seconds(d time.Duration) string {
+	if d%time.Second == 0 {
+		return strconv.FormatInt(int64(d/time.Second), 10) + "s"
+	}
+	return d.String()
 }

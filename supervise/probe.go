@@ -23,8 +23,9 @@ type prober interface {
 	close()
 }
 
-// newProber returns the prober of a tcp://, http:// or https:// target (validated before).
-func newProber(target string) (prober, error) {
+// newProber returns the prober of a tcp://, http:// or https:// target (validated before);
+// with anyStatus every HTTP answer is a success.
+func newProber(target string, anyStatus bool) (prober, error) {
 	u, err := CheckTarget(target)
 	if err != nil {
 		return nil, err
@@ -39,7 +40,7 @@ func newProber(target string) (prober, error) {
 		DisableKeepAlives: true,
 		Proxy:             nil,
 	}
-	return &httpProber{url: u, client: &http.Client{Transport: tr,
+	return &httpProber{url: u, anyStatus: anyStatus, client: &http.Client{Transport: tr,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}, nil
 }
 
@@ -57,8 +58,9 @@ func (t tcpProber) probe(ctx context.Context) error {
 func (tcpProber) close() {}
 
 type httpProber struct {
-	url    *url.URL
-	client *http.Client
+	url       *url.URL
+	anyStatus bool
+	client    *http.Client
 }
 
 func (h *httpProber) probe(ctx context.Context) error {
@@ -77,7 +79,7 @@ func (h *httpProber) probe(ctx context.Context) error {
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
-	if resp.StatusCode >= 400 {
+	if resp.StatusCode >= 400 && !h.anyStatus {
 		return fmt.Errorf("GET %s: %s", h.url.Redacted(), resp.Status)
 	}
 	return nil

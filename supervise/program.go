@@ -198,6 +198,13 @@ type Program struct {
 	// Checks are readiness, health and memory checks (see the type); the zero value has none.
 	// Not in supervisord.
 	Checks Checks
+	// DependsOn names what must be RUNNING (ready, with Checks.Ready) before this process is
+	// autostarted: a group name (every process of the group) or "group:name" (one process).
+	// The process waits, without a timer, until they all are (a dependency that never gets
+	// there keeps it waiting; one that is not configured is logged and keeps it stopped). At
+	// shutdown, processes stop before what they depend on. A manual start does not wait.
+	// nil (the default) = no dependencies. Not in supervisord.
+	DependsOn []string
 }
 
 // WithDefaults returns a copy of p with every zero-valued option replaced by supervisord's
@@ -315,6 +322,11 @@ func (p Program) Validate() error {
 		add("Stderr", "Path %q is set with RedirectStderr", p.Stderr.Path)
 	}
 	p.Checks.validate(add)
+	for i, d := range p.DependsOn {
+		if d == "" || strings.ContainsAny(d, " \t\r\n") || strings.Count(d, ":") > 1 {
+			add("DependsOn", "[%d] = %q is not a group or group:name", i, d)
+		}
+	}
 	return errs.ErrorOrNil()
 }
 

@@ -254,6 +254,7 @@ func (s *Supervisor) shutdown() {
 			p.call(bg, procCmd{kind: cmdShutdown})
 		}
 	}
+	s.stopDependents(groups) // depends.go: dependents before what they depend on
 	for i := 0; i < len(groups); {
 		j := i
 		for j < len(groups) && groups[j].cfg.Priority == groups[i].cfg.Priority {
@@ -407,7 +408,11 @@ func (s *Supervisor) autostart(ctx context.Context, procs []*process) error {
 		wg.Add(1)
 		go func(i int, p *process) {
 			defer wg.Done()
-			_, errs[i] = p.call(ctx, procCmd{kind: cmdAutostart})
+			if len(p.prog.DependsOn) > 0 {
+				s.autostartAfter(p) // depends.go: now, or later from a goroutine of its own
+			} else {
+				_, errs[i] = p.call(ctx, procCmd{kind: cmdAutostart})
+			}
 			<-sem
 		}(i, p)
 	}

@@ -66,7 +66,8 @@ func readExtras(cfg *conf.Config, section string) (programExtras, error) {
 
 // checkExtras reports every bad supervisord-lite option of the config's program sections.
 func checkExtras(cfg *conf.Config) error {
-	var errs *multierror.Error
+	// depends_on again, now that [gunicorn:x] sections are groups too
+	errs := multierror.Append(nil, cfg.CheckDependencies())
 	seen := map[string]bool{}
 	for _, g := range cfg.Groups {
 		for _, p := range g.Processes {

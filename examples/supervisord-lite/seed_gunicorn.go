@@ -537,6 +537,7 @@ func gunicornGroup(cfg *conf.Config, section string, environ []string) (conf.Gro
 func gunicornProcess(p *conf.Process, gc gunicorn.Config, vals map[string]conf.SectionValue, dir string, environ []string) (seedProgram, error) {
 	sp := seedProgram{Section: p.Section, Name: p.Name, Group: p.Group, Dir: dir, CertFile: gc.CertFile, KeyFile: gc.KeyFile}
 	p.Directory = &dir
+	gunicornChecks(p, gc, vals) // seed_checks.go
 	if _, ok := vals["stopsignal"]; !ok {
 		p.StopSignal = int(gunicorn.GracefulStop)
 	}

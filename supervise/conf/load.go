@@ -268,6 +268,7 @@ func (l *loader) run(data []byte) *Config {
 	l.supervisord(base)
 	l.rpcInterfaces()
 	l.cfg.Groups = l.processGroups()
+	l.checkDepends() // depends_on (depends.go)
 	for gi := range l.cfg.Groups {
 		g := &l.cfg.Groups[gi]
 		for pi := range g.Processes {

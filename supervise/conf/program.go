@@ -457,6 +457,7 @@ func (l *loader) processesFromSection(section, group string, defaults map[string
 			c.fail(0, errorf("program section %s does not specify a command", section))
 		}
 		checks := readChecks(c, common) // supervisord-lite's own options (checks.go)
+		depends := readDepends(c, common) // (depends.go)
 		name, err := expandMsg(processName, "process_name", common, l.environ)
 		if err != nil {
 			c.fail(pnRaw.Line, err)
@@ -471,7 +472,7 @@ func (l *loader) processesFromSection(section, group string, defaults map[string
 			StartRetries: startretries, User: userName, UID: uid, Stdout: logs[0], Stderr: logs[1],
 			StopSignal: stopsignal, StopWaitSecs: stopwaitsecs, StopAsGroup: stopasgroup,
 			KillAsGroup: killasgroup, ExitCodes: exitcodes, RedirectStderr: redirect,
-			Environment: env, ServerURL: serverURL, Checks: checks,
+			Environment: env, ServerURL: serverURL, Checks: checks, DependsOn: depends,
 		})
 	}
 	if c.failed {

@@ -179,6 +179,9 @@ type Process struct {
 	// Checks are supervisord-lite's readiness, health and memory options (ready=,
 	// healthcheck_*=, memory_limit=, ...; see CheckKeys), as supervise.Checks.
 	Checks supervise.Checks
+	// DependsOn is depends_on= (supervisord-lite's): the groups or group:process names that
+	// must be RUNNING before this process starts.
+	DependsOn []string
 }
 
 // Argv splits Command as supervisord does at spawn time (POSIX shell-like quoting, no
@@ -211,6 +214,7 @@ func (p Process) Program() supervise.Program {
 		Stdout:         p.Stdout.log(),
 		Stderr:         p.Stderr.log(),
 		Checks:         p.Checks,
+		DependsOn:      append([]string(nil), p.DependsOn...),
 	}
 	if p.StopSignal > 0 {
 		prog.StopSignal = sig(p.StopSignal)
