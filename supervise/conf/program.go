@@ -456,7 +456,7 @@ func (l *loader) processesFromSection(section, group string, defaults map[string
 		if ok && !present {
 			c.fail(0, errorf("program section %s does not specify a command", section))
 		}
-		checks := readChecks(c, common) // supervisord-lite's own options (checks.go)
+		checks := readChecks(c, common)   // supervisord-lite's own options (checks.go)
 		depends := readDepends(c, common) // (depends.go)
 		name, err := expandMsg(processName, "process_name", common, l.environ)
 		if err != nil {
