@@ -205,6 +205,11 @@ type Program struct {
 	// shutdown, processes stop before what they depend on. A manual start does not wait.
 	// nil (the default) = no dependencies. Not in supervisord.
 	DependsOn []string
+	// EnvFile is a file of KEY=VALUE lines (the dotenv format that pipenv reads, through
+	// Options.ReadEnvFile) read again at each spawn; its variables come after the
+	// supervisor's environment and before Env. A file that cannot be read is a spawn error
+	// naming it. "" (the default) = none. Not in supervisord.
+	EnvFile string
 }
 
 // WithDefaults returns a copy of p with every zero-valued option replaced by supervisord's

@@ -43,6 +43,11 @@ type Options struct {
 	// Serve returns the file lists no process. "" (the default) = no state file. Not in
 	// supervisord. Only children of the real Spawner are recorded.
 	StateFile string
+	// ReadEnvFile reads a Program.EnvFile at each spawn: it returns the file's assignments
+	// ("KEY=VALUE", in file order), given the environment built so far (for ${NAME}
+	// interpolation). pyenv.ReadDotenv reads the .env format of pipenv. nil = a Program with an
+	// EnvFile cannot spawn (its spawn error says so). Not in supervisord.
+	ReadEnvFile func(path string, environ []string) ([]string, error)
 }
 
 // SupervisorState is supervisord's getState code.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/go-multierror"
 	"github.com/supervisord-lite/supervisord-lite/logrotate"
+	"github.com/supervisord-lite/supervisord-lite/pyenv"
 	"github.com/supervisord-lite/supervisord-lite/supervise"
 	"github.com/supervisord-lite/supervisord-lite/supervise/conf"
 	"github.com/supervisord-lite/supervisord-lite/supervise/rpc"
@@ -221,6 +222,7 @@ func (d *daemon) run(cfg *conf.Config, sigs <-chan os.Signal) (*conf.Config, err
 		ChildLogDir: s.Childlogdir,
 		Env:         env,
 		StateFile:   stateFile(s.Pidfile),
+		ReadEnvFile: pyenv.ReadDotenv, // environment_file = (pipenv's .env format)
 	})
 	rel := newReloader(d.path, d.flags, sup, cfg)
 	ctx := context.Background()

@@ -65,3 +65,22 @@ depends_on = self
 		"depends_on makes a cycle: self -> self" + in("program:self") + "13",
 	}, got)
 }
+
+func TestEnvironmentFileOption(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s.conf")
+	cfg, err := LoadData(path, []byte(`[supervisord]
+[program:a]
+command=/bin/true
+environment_file = %(here)s/app/../.env
+`), Options{Environ: []string{}})
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(dir, ".env"), cfg.SuperviseGroups()[0].Programs[0].EnvFile)
+	_, err = LoadData(path, []byte(`[supervisord]
+[program:a]
+command=/bin/true
+environment_file = .env
+`), Options{Environ: []string{}})
+	assert.Equal(t, "environment_file .env is not an absolute path (%(here)s is the config file's directory) in section 'program:a' (file: '"+path+"') at line 4",
+		errorsOf(t, err)[0].Error())
+}

@@ -458,6 +458,7 @@ func (l *loader) processesFromSection(section, group string, defaults map[string
 		}
 		checks := readChecks(c, common)   // supervisord-lite's own options (checks.go)
 		depends := readDepends(c, common) // (depends.go)
+		envFile := readEnvFile(c, common) // (envfile.go)
 		name, err := expandMsg(processName, "process_name", common, l.environ)
 		if err != nil {
 			c.fail(pnRaw.Line, err)
@@ -472,7 +473,7 @@ func (l *loader) processesFromSection(section, group string, defaults map[string
 			StartRetries: startretries, User: userName, UID: uid, Stdout: logs[0], Stderr: logs[1],
 			StopSignal: stopsignal, StopWaitSecs: stopwaitsecs, StopAsGroup: stopasgroup,
 			KillAsGroup: killasgroup, ExitCodes: exitcodes, RedirectStderr: redirect,
-			Environment: env, ServerURL: serverURL, Checks: checks, DependsOn: depends,
+			Environment: env, ServerURL: serverURL, Checks: checks, DependsOn: depends, EnvironmentFile: envFile,
 		})
 	}
 	if c.failed {

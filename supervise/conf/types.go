@@ -182,6 +182,8 @@ type Process struct {
 	// DependsOn is depends_on= (supervisord-lite's): the groups or group:process names that
 	// must be RUNNING before this process starts.
 	DependsOn []string
+	// EnvironmentFile is environment_file= (supervisord-lite's), an absolute path; "" = none.
+	EnvironmentFile string
 }
 
 // Argv splits Command as supervisord does at spawn time (POSIX shell-like quoting, no
@@ -215,6 +217,7 @@ func (p Process) Program() supervise.Program {
 		Stderr:         p.Stderr.log(),
 		Checks:         p.Checks,
 		DependsOn:      append([]string(nil), p.DependsOn...),
+		EnvFile:        p.EnvironmentFile,
 	}
 	if p.StopSignal > 0 {
 		prog.StopSignal = sig(p.StopSignal)

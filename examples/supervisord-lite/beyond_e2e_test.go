@@ -1,0 +1,61 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestDaemonBeyondOptions runs the daemon with ready, depends_on and environment_file (read with
+// pipenv's .env rules): app starts only once db answers HTTP, and gets the file's variables
+// under its own environment=.
+func TestDaemonBeyondOptions(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	require.NoError(t, ln.Close())
+	d := newDT(t, "lite", slBin, "")
+	require.NoError(t, os.WriteFile(filepath.Join(d.dir, ".env"),
+		[]byte("# app settings\nexport A='quoted ${HOME_DIR:-here}'\nB=from-file\n"), 0o600))
+	d.write(t, fmt.Sprintf(`
+[program:app]
+command=/bin/sh -c 'echo "A=$A B=$B"; exec sleep 1000'
+environment_file=%%(here)s/.env
+environment=B="env"
+depends_on=db
+startsecs=0
+priority=1
+stdout_logfile=%%(here)s/app.log
+
+[program:db]
+command=/usr/bin/python3 -m http.server %s --bind 127.0.0.1
+ready=http://127.0.0.1:%s/
+ready_timeout=30
+stdout_logfile=NONE
+stderr_logfile=NONE
+`, port, port))
+	d.start(t)
+	c := d.client(t)
+	d.waitFor(t, c, "both RUNNING", allRunning("app", "db"))
+	ok := seedPoll(10*time.Second, 20*time.Millisecond, func() bool {
+		b, _ := os.ReadFile(filepath.Join(d.dir, "app.log"))
+		return strings.Contains(string(b), "A=quoted here B=env")
+	})
+	b, _ := os.ReadFile(filepath.Join(d.dir, "app.log"))
+	assert.True(t, ok, "app.log: %q", b)
+	log := d.log()
+	ready := strings.Index(log, "success: db entered RUNNING state, process is ready (http://127.0.0.1:"+port+"/)")
+	spawned := strings.Index(log, "spawned: 'app'")
+	require.True(t, ready > 0 && spawned > 0, log)
+	assert.Less(t, ready, spawned, "app (priority 1) waited for db:\n%s", log)
+	assert.Contains(t, log, "waiting: app starts when db are RUNNING (depends_on)")
+}
