@@ -59,7 +59,14 @@ type monitorState struct {
 	status       string    // the last sd_notify STATUS=
 	watchdogAt   time.Time // when a RUNNING process without WATCHDOG=1 is restarted; zero = off
 	after        afterStop
-	abortMessage string // the spawnerr of afterBackoff
+	abortMessage string     // the spawnerr of afterBackoff
+	stats        checkStats // published in the snapshot
+}
+
+// checkStats are the counters of the checks that monitoring reads (Supervisor.Stats).
+type checkStats struct {
+	failures int    // health checks failed in a row (of the current process)
+	restarts uint64 // restarts by a failed check since the program was added
 }
 
 // resultBuffer is the capacity of monitorState.results; senders block (cancellably) when full.
@@ -82,6 +89,7 @@ func (p *process) prepareChecks(cmd *Cmd) error {
 	}
 	p.spawnFailed() // the previous child's socket, when its exit and this spawn share a step
 	m.failures, m.status, m.watchdogAt, m.after = 0, "", time.Time{}, afterNothing
+	m.stats.failures = 0
 	if !c.notify() {
 		return nil
 	}
@@ -343,9 +351,11 @@ func (p *process) checked(r checkResult) {
 				m.note = ""
 			}
 			m.failures = 0
+			m.stats.failures = 0
 			return
 		}
 		m.failures++
+		m.stats.failures = m.failures
 		m.note = fmt.Sprintf("health check failed (%d/%d): %v", m.failures, c.HealthRetries, r.err)
 		p.log(slog.LevelWarn, "%s: %s", name, m.note)
 		if m.failures >= c.HealthRetries {
@@ -379,6 +389,7 @@ func (p *process) checkRestart(reason string) {
 		Name: p.prog.Name, From: st.state, To: st.state, Pid: st.pid, Reason: reason})
 	if msg := p.kill(p.prog.StopSignal); msg == "" {
 		st.mon.after = afterRestart
+		st.mon.stats.restarts++
 	}
 }
 

@@ -57,6 +57,7 @@ type snapshot struct {
 	info     ProcessInfo
 	spawns   uint64
 	cleaning bool // the group of the exited main process is being cleaned up
+	checks   checkStats // counters of Program.Checks (monitor.go)
 	changed  chan struct{}
 }
 
@@ -612,10 +613,11 @@ func (p *process) publish() {
 	old := p.snap.Load()
 	info := p.info()
 	cleaning := p.st.cleaned != nil
-	if info == old.info && p.st.spawns == old.spawns && cleaning == old.cleaning {
+	checks := p.st.mon.stats
+	if info == old.info && p.st.spawns == old.spawns && cleaning == old.cleaning && checks == old.checks {
 		return
 	}
-	p.snap.Store(&snapshot{info: info, spawns: p.st.spawns, cleaning: cleaning, changed: make(chan struct{})})
+	p.snap.Store(&snapshot{info: info, spawns: p.st.spawns, cleaning: cleaning, checks: checks, changed: make(chan struct{})})
 	close(old.changed)
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/supervisord-lite/supervisord-lite/pyenv"
 	"github.com/supervisord-lite/supervisord-lite/supervise"
 	"github.com/supervisord-lite/supervisord-lite/supervise/conf"
+	"github.com/supervisord-lite/supervisord-lite/supervise/metrics"
 	"github.com/supervisord-lite/supervisord-lite/supervise/rpc"
 )
 
@@ -247,6 +249,8 @@ func (d *daemon) run(cfg *conf.Config, sigs <-chan os.Signal) (*conf.Config, err
 		ConfigInfo:     rel.configInfo,
 		Reloader:       rel,
 		Extra:          rel.extraMethods(),
+		// /metrics for Prometheus, behind the listeners' auth (supervise/metrics)
+		Handlers: map[string]http.Handler{"/metrics": metrics.Handler(metrics.Options{Stats: sup.Stats, CertExpiry: certs.Expiry})},
 		Shutdown: func(restart bool) {
 			select {
 			case requests <- request{restart: restart}:

@@ -81,6 +81,9 @@ type Options struct {
 	// system namespaces are supervisord's and are not extended). They are callable but not
 	// listed by system.listMethods, so supervisorctl sees exactly supervisord's API.
 	Extra map[string]ExtraMethod
+	// Handlers serves more HTTP paths beside supervisord's (exact path, e.g. "/metrics"),
+	// behind the same authentication as the API. nil = none.
+	Handlers map[string]http.Handler
 }
 
 func (o Options) withDefaults() Options {
@@ -234,6 +237,10 @@ func (s *Server) handler(l Listener) http.Handler {
 		case strings.HasPrefix(uri, "/mainlogtail"):
 			s.serveMainLogtail(w, r)
 		default:
+			if h, ok := s.opts.Handlers[r.URL.Path]; ok {
+				h.ServeHTTP(w, r)
+				return
+			}
 			errorPage(w, http.StatusNotFound)
 		}
 	})
