@@ -56,7 +56,7 @@ type procState struct {
 type snapshot struct {
 	info     ProcessInfo
 	spawns   uint64
-	cleaning bool // the group of the exited main process is being cleaned up
+	cleaning bool       // the group of the exited main process is being cleaned up
 	checks   checkStats // counters of Program.Checks (monitor.go)
 	changed  chan struct{}
 }
