@@ -56,9 +56,10 @@ type procState struct {
 type snapshot struct {
 	info     ProcessInfo
 	spawns   uint64
-	cleaning bool       // the group of the exited main process is being cleaned up
-	checks   checkStats // counters of Program.Checks (monitor.go)
+	cleaning bool // the group of the exited main process is being cleaned up
 	changed  chan struct{}
+
+	checks checkStats // counters of Program.Checks (monitor.go)
 }
 
 type cmdKind int
