@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-multierror"
+
+	"github.com/supervisord-lite/supervisord-lite/logrotate"
 )
 
 // AutoRestart says whether a process that exited after reaching RUNNING is started again
@@ -93,6 +95,19 @@ type Log struct {
 	Events bool
 	// Syslog also sends the output to syslog (stdout_syslog). Kept for config fidelity.
 	Syslog bool
+	// Every also rotates the file at the first write after each local hour or midnight
+	// (logrotate.Hourly, logrotate.Daily; stdout_logfile_rotate). logrotate.Never (the
+	// default) rotates by MaxBytes only. Not in supervisord.
+	Every logrotate.Period
+	// Compress gzips rotated files (name.1.gz ...). Off by default. Not in supervisord.
+	Compress bool
+	// MaxAge deletes rotated files older than this at each rotation; 0 (the default) keeps
+	// up to Backups. Not in supervisord.
+	MaxAge time.Duration
+	// Timestamps prefixes each line written to the file with the time its end arrived, in
+	// supervisord's log format ("2026-12-04 17:12:11,988 "). Events and the tail get the raw
+	// output. Off by default. Not in supervisord.
+	Timestamps bool
 }
 
 // Log path values with a special meaning.

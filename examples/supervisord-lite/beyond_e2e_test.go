@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -35,6 +36,9 @@ depends_on=db
 startsecs=0
 priority=1
 stdout_logfile=%%(here)s/app.log
+stdout_logfile_timestamps=true
+stdout_logfile_rotate=daily
+stdout_logfile_compress=true
 
 [program:db]
 command=/usr/bin/python3 -m http.server %s --bind 127.0.0.1
@@ -52,6 +56,12 @@ stderr_logfile=NONE
 	})
 	b, _ := os.ReadFile(filepath.Join(d.dir, "app.log"))
 	assert.True(t, ok, "app.log: %q", b)
+	assert.Regexp(t, `^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} A=quoted here B=env\n$`, string(b), "stdout_logfile_timestamps")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	tail, err := c.Call(ctx, "supervisor.readProcessStdoutLog", "app", 0, 1000)
+	require.NoError(t, err)
+	assert.Equal(t, string(b), tail, "tail over XML-RPC reads the stamped file")
 	log := d.log()
 	ready := strings.Index(log, "success: db entered RUNNING state, process is ready (http://127.0.0.1:"+port+"/)")
 	spawned := strings.Index(log, "spawned: 'app'")

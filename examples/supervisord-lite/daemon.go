@@ -179,7 +179,8 @@ func (d *daemon) openLog(s conf.Supervisord) error {
 	}
 	var sinks []io.Writer
 	if s.Logfile != "" && !strings.EqualFold(s.Logfile, "syslog") {
-		d.logw = &logrotate.Writer{Filename: s.Logfile, MaxBytes: s.LogfileMaxBytes, Backups: s.LogfileBackups}
+		d.logw = &logrotate.Writer{Filename: s.Logfile, MaxBytes: s.LogfileMaxBytes, Backups: s.LogfileBackups,
+			Every: s.LogfileTime.Rotate, Compress: s.LogfileTime.Compress, MaxAge: s.LogfileTime.MaxAge} // logfile_rotate ...
 		sinks = append(sinks, d.logw)
 	}
 	if s.Nodaemon && !s.Silent {

@@ -365,6 +365,7 @@ func (l *loader) supervisord(base map[string]any) {
 	s.Logfile, _ = conv(c, "logfile", "supervisord.log", here, existingDirpath)
 	s.LogfileMaxBytes, _ = conv(c, "logfile_maxbytes", "50MB", here, byteSize)
 	s.LogfileBackups, _ = conv(c, "logfile_backups", "10", here, pyInt)
+	s.LogfileTime = readLogTime(c, "logfile", here, false) // logtime.go
 	s.LogLevel, _ = conv(c, "loglevel", "info", here, loggingLevel)
 	s.Pidfile, _ = conv(c, "pidfile", "supervisord.pid", here, existingDirpath)
 	s.Identifier, _, _, _ = c.get("identifier", "supervisor", here)

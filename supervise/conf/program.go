@@ -436,6 +436,7 @@ func (l *loader) processesFromSection(section, group string, defaults map[string
 			lc.Backups, _ = conv(c, k+"_logfile_backups", "10", common, pyInt)
 			lc.MaxBytes, _ = conv(c, k+"_logfile_maxbytes", "50MB", common, byteSize)
 			lc.Syslog, _ = conv(c, k+"_syslog", "false", common, boolean)
+			lc.Time = readLogTime(c, lfKey, common, true) // logtime.go
 			if lc.Mode == logSyslog {
 				l.warn(fmt.Sprintf("For [%s], %s=syslog but this is deprecated and will be removed.  Use %s_syslog=true to enable syslog instead.", section, lfKey, k))
 				lc.Mode, lc.Syslog = LogNothing, true

@@ -61,6 +61,8 @@ type Supervisord struct {
 	Identifier      string // default "supervisor"
 	// Environment is environment= in order; every child gets it before its own.
 	Environment []EnvVar
+	// LogfileTime is supervisord-lite's logfile_rotate/_compress/_maxage (no _timestamps).
+	LogfileTime LogTime
 }
 
 // GroupKind says which kind of section made a group.
@@ -138,6 +140,8 @@ type LogConfig struct {
 	CaptureMaxBytes int64  // default 0
 	EventsEnabled   bool
 	Syslog          bool
+	// Time is supervisord-lite's <stream>_logfile_rotate/_compress/_maxage/_timestamps.
+	Time LogTime
 }
 
 // Process is one process of a group, with supervisord's ProcessConfig values: every
@@ -245,6 +249,10 @@ func (l LogConfig) log() supervise.Log {
 		CaptureMaxBytes: l.CaptureMaxBytes,
 		Events:          l.EventsEnabled,
 		Syslog:          l.Syslog,
+		Every:           l.Time.Rotate,
+		Compress:        l.Time.Compress,
+		MaxAge:          l.Time.MaxAge,
+		Timestamps:      l.Time.Timestamps,
 	}
 	if out.MaxBytes <= 0 {
 		out.MaxBytes = -1
