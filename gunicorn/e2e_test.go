@@ -508,7 +508,7 @@ func TestRuntimeFailuresWeCatch(t *testing.T) {
 	bin := testenv.LookPath(t, "gunicorn", "gunicorn")
 	testenv.Short(t)
 	dir := appDir(t)
-	port := freePort(t)
+	port := strconv.Itoa(testenv.FreePort(t))
 	tests := []struct {
 		name string
 		cfg  Config

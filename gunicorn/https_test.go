@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -23,16 +22,6 @@ import (
 	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
 )
 
-// freePort returns a loopback TCP port that was free a moment ago.
-func freePort(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	require.NoError(t, l.Close())
-	return strconv.Itoa(port)
-}
-
 // TestServeHTTPS starts the real gunicorn from our argv with a self-signed certificate made in
 // the test, fetches a page over HTTPS with a Go client that trusts only that certificate, then
 // stops it with GracefulStop and checks that nothing of it is left.
@@ -45,7 +34,7 @@ func TestServeHTTPS(t *testing.T) {
 	info, err := ReadCertInfo(certPath)
 	require.NoError(t, err)
 
-	port := freePort(t)
+	port := strconv.Itoa(testenv.FreePort(t))
 	cfg := Config{
 		App:             "flaskapp:app",
 		Bind:            []string{"127.0.0.1:" + port},

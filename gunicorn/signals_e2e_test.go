@@ -54,7 +54,7 @@ func TestSignalsMeaning(t *testing.T) {
 	bin := testenv.LookPath(t, "gunicorn", "gunicorn")
 	testenv.Short(t)
 	dir := appDir(t)
-	port := freePort(t)
+	port := strconv.Itoa(testenv.FreePort(t))
 	cfg := Config{App: "wsgi:app", Bind: []string{"127.0.0.1:" + port}, Workers: 2, Chdir: dir}
 	_, err := Checker{Env: e2eEnv(), Dir: dir}.Check(cfg)
 	require.NoError(t, err)

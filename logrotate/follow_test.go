@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,29 +15,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// syncBuffer is a bytes.Buffer safe for Follow writing and the test reading.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // startFollow runs Follow in a goroutine; stop cancels it and returns its error.
-func startFollow(t *testing.T, path string, from int64) (*syncBuffer, func() error) {
+func startFollow(t *testing.T, path string, from int64) (*testenv.Buffer, func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
+	out := &testenv.Buffer{}
 	done := make(chan error, 1)
 	started := make(chan struct{})
 	go func() { done <- follow(ctx, path, from, out, func() { close(started) }) }()
@@ -51,18 +33,6 @@ func startFollow(t *testing.T, path string, from int64) (*syncBuffer, func() err
 	return out, func() error {
 		cancel()
 		return <-done
-	}
-}
-
-// waitFor polls until cond holds, failing after 10 s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -112,10 +82,10 @@ func TestFollowAcrossRotationsDeliversEveryByteOnce(t *testing.T) {
 					i++
 					_, _ = w.Write([]byte(next))
 					want.WriteString(next)
-					waitFor(t, "follower to reach "+next, func() bool { return bytes.HasSuffix([]byte(out.String()), []byte(next)) })
+					testenv.WaitFor(t, "follower to reach "+next, func() bool { return bytes.HasSuffix([]byte(out.String()), []byte(next)) })
 				}
 			}
-			waitFor(t, "follower to catch up", func() bool { return out.String() == want.String() || len(out.String()) > want.Len() })
+			testenv.WaitFor(t, "follower to catch up", func() bool { return out.String() == want.String() || len(out.String()) > want.Len() })
 			require.NoError(t, stop())
 			require.NoError(t, w.Close())
 			assert.GreaterOrEqual(t, rotations, 15)
@@ -136,7 +106,7 @@ func TestFollowAcrossCopyTruncate(t *testing.T) {
 	out, stop := startFollow(t, name, 0)
 	var want bytes.Buffer
 	want.WriteString("start\n")
-	waitFor(t, "follower to start", func() bool { return out.String() == "start\n" })
+	testenv.WaitFor(t, "follower to start", func() bool { return out.String() == "start\n" })
 	for round := 0; round < 20; round++ {
 		for i := 0; i < 100; i++ {
 			l := seqLine(round*100 + i)
@@ -146,7 +116,7 @@ func TestFollowAcrossCopyTruncate(t *testing.T) {
 		if round%2 == 0 {
 			// Sometimes the follower has everything before the copy; otherwise the last lines
 			// are only in the copy when it notices the truncation.
-			waitFor(t, "follower to catch up", func() bool { return len(out.String()) >= want.Len() })
+			testenv.WaitFor(t, "follower to catch up", func() bool { return len(out.String()) >= want.Len() })
 		}
 		data, err := os.ReadFile(name)
 		require.NoError(t, err)
@@ -156,7 +126,7 @@ func TestFollowAcrossCopyTruncate(t *testing.T) {
 		_, _ = w.Write([]byte(l))
 		want.WriteString(l)
 		// One truncation per poll at most, as with any real rotation schedule.
-		waitFor(t, "follower to catch up", func() bool { return len(out.String()) >= want.Len() })
+		testenv.WaitFor(t, "follower to catch up", func() bool { return len(out.String()) >= want.Len() })
 	}
 	waitFor2(t, "follower to catch up", func() bool { return len(out.String()) >= want.Len() }, out, &want)
 	require.NoError(t, stop())
@@ -171,7 +141,7 @@ func TestFollowPollRecognisesRegrownTruncation(t *testing.T) {
 	name := filepath.Join(dir, "t.log")
 	first := bytes.Repeat([]byte("a"), 500)
 	require.NoError(t, os.WriteFile(name, first, 0o644))
-	out := &syncBuffer{}
+	out := &testenv.Buffer{}
 	fl := &follower{path: name, w: out, buf: make([]byte, 128)}
 	defer fl.close()
 	ok, err := fl.open(name)
@@ -207,7 +177,7 @@ func TestFollowStartOffsets(t *testing.T) {
 			out, stop := startFollow(t, name, tc.from)
 			w := &Writer{Filename: name}
 			_, _ = w.Write([]byte("END\n"))
-			waitFor(t, "END", func() bool { return bytes.HasSuffix([]byte(out.String()), []byte("END\n")) })
+			testenv.WaitFor(t, "END", func() bool { return bytes.HasSuffix([]byte(out.String()), []byte("END\n")) })
 			require.NoError(t, stop())
 			require.NoError(t, w.Close())
 			assert.Equal(t, tc.want+"END\n", out.String())
@@ -221,7 +191,7 @@ func TestFollowWaitsForMissingFile(t *testing.T) {
 	time.Sleep(2 * followPoll)
 	w := &Writer{Filename: name}
 	_, _ = w.Write([]byte("hello world\n"))
-	waitFor(t, "hello", func() bool { return out.String() == "hello world\n" })
+	testenv.WaitFor(t, "hello", func() bool { return out.String() == "hello world\n" })
 	require.NoError(t, stop())
 	require.NoError(t, w.Close())
 }
@@ -237,7 +207,7 @@ func TestFollowReturnsWriterError(t *testing.T) {
 	assert.ErrorIs(t, err, os.ErrClosed)
 }
 
-func waitFor2(t *testing.T, what string, cond func() bool, out *syncBuffer, want *bytes.Buffer) {
+func waitFor2(t *testing.T, what string, cond func() bool, out *testenv.Buffer, want *bytes.Buffer) {
 	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
@@ -271,7 +241,7 @@ func TestFollowThroughManyRotationsPerPoll(t *testing.T) {
 		}
 	}
 	require.NoError(t, w.Close())
-	waitFor(t, "follower to catch up", func() bool { return len(out.String()) >= total })
+	testenv.WaitFor(t, "follower to catch up", func() bool { return len(out.String()) >= total })
 	require.NoError(t, stop())
 	var want strings.Builder
 	for i := 0; i < 1000; i++ {
@@ -355,7 +325,7 @@ func TestFollowThroughBackToBackRotations(t *testing.T) {
 		}
 	}
 	require.NoError(t, w.Close())
-	waitFor(t, "follower to catch up", func() bool { return len(out.String()) >= want.Len() })
+	testenv.WaitFor(t, "follower to catch up", func() bool { return len(out.String()) >= want.Len() })
 	require.NoError(t, stop())
 	assert.Equal(t, want.Len(), len(out.String()))
 	assert.True(t, want.String() == out.String(), "followed bytes differ from written bytes")

@@ -112,7 +112,7 @@ func TestLogrotateCreateAndReopen(t *testing.T) {
 		runLogrotate(t, bin, dir, name, "create")
 		require.NoError(t, w.Reopen())
 		// One rotation per Follow poll at most: wait until the follower is on the new file.
-		waitFor(t, "follower to reach the new file", func() bool {
+		testenv.WaitFor(t, "follower to reach the new file", func() bool {
 			b, err := os.ReadFile(name)
 			return err == nil && followerHas(out, b)
 		})
@@ -128,13 +128,13 @@ func TestLogrotateCreateAndReopen(t *testing.T) {
 			assert.Greater(t, fi.Size(), int64(0), "rotation %d happened while nothing was written", k)
 		}
 	}
-	waitFor(t, "follower to catch up", func() bool { return len(out.String()) >= len(all) })
+	testenv.WaitFor(t, "follower to catch up", func() bool { return len(out.String()) >= len(all) })
 	require.NoError(t, stopFollow())
 	assert.True(t, string(all) == out.String(), "followed bytes differ from the files' bytes")
 }
 
 // followerHas reports whether the follower's output contains the first line of data (the new file).
-func followerHas(out *syncBuffer, data []byte) bool {
+func followerHas(out *testenv.Buffer, data []byte) bool {
 	i := bytes.IndexByte(data, '\n')
 	if i < 0 {
 		return false
@@ -154,7 +154,7 @@ func TestLogrotateCopyTruncate(t *testing.T) {
 	w := &Writer{Filename: name}
 	_, _ = w.Write([]byte(wline(0, 0)))
 	out, stopFollow := startFollow(t, name, 0)
-	waitFor(t, "follower to start", func() bool { return out.String() == wline(0, 0) })
+	testenv.WaitFor(t, "follower to start", func() bool { return out.String() == wline(0, 0) })
 
 	const writers, batch, runs = 4, 300, 12
 	next := make([]int, writers)
@@ -183,7 +183,7 @@ func TestLogrotateCopyTruncate(t *testing.T) {
 		writeBatch(batch)
 		runLogrotate(t, bin, dir, name, "copytruncate")
 		writeBatch(5)
-		waitFor(t, "follower to catch up", func() bool { return int64(len(out.String())) >= written })
+		testenv.WaitFor(t, "follower to catch up", func() bool { return int64(len(out.String())) >= written })
 	}
 	require.NoError(t, w.Close())
 	all := readRotated(t, name)

@@ -203,7 +203,7 @@ stderr_logfile=%[4]s/%[1]s.err
 	for i, n := range supervisordCases[0].writes {
 		probeL.WriteString(chunkOf(i, n))
 	}
-	waitFor(t, "follower to catch up", func() bool { return len(followed.String()) >= probeL.Len() })
+	testenv.WaitFor(t, "follower to catch up", func() bool { return len(followed.String()) >= probeL.Len() })
 	require.NoError(t, stopFollow())
 	assert.Equal(t, probeL.String(), followed.String(), "Follow across supervisord's rotations")
 

@@ -3,7 +3,7 @@ package supervise
 import (
 	"context"
 	"fmt"
-	"net"
+	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,15 +16,6 @@ import (
 
 	"github.com/supervisord-lite/supervisord-lite/internal/proctree"
 )
-
-// freePort returns a loopback TCP port that was free a moment ago.
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-}
 
 // identities returns the IDs of the live members of process group pgid other than pgid.
 func identities(t *testing.T, pgid int) []proctree.ID {
@@ -60,13 +51,13 @@ func TestRealCleanupGroupFreesPortBeforeRestart(t *testing.T) {
 	for _, cleanup := range []bool{true, false} {
 		t.Run(fmt.Sprint("cleanup=", cleanup), func(t *testing.T) {
 			h := newReal(t)
-			p := helperProg(t, "web", "forkport", freePort(t), "3")
+			p := helperProg(t, "web", "forkport", strconv.Itoa(testenv.FreePort(t)), "3")
 			p.CleanupGroup = cleanup
 			p.StopWait = 5 * time.Second
 			p.Stdout.Events = true
 			h.add(p)
 			h.untilOutput("web", "ready")
-			waitFor(t, func() bool { return h.status("web").State == Running })
+			testenv.WaitFor(t, "web RUNNING", func() bool { return h.status("web").State == Running })
 			first := h.status("web")
 			workers := identities(t, first.Pid)
 			require.Len(t, workers, 3)
@@ -215,7 +206,7 @@ func (s *groupSpawner) kid(n int) *fakeGroupChild {
 
 func newGroupHarness(t *testing.T, mk func(n int, c *fakeGroupChild)) (*harness, *groupSpawner) {
 	t.Helper()
-	h := &harness{t: t, clock: newFakeClock(), log: &syncBuffer{}, done: make(chan error, 1)}
+	h := &harness{t: t, clock: newFakeClock(), log: &logBuffer{}, done: make(chan error, 1)}
 	h.sp = &fakeSpawner{clock: h.clock}
 	gs := &groupSpawner{fakeSpawner: h.sp, make: mk}
 	h.sv = New(Options{Clock: h.clock, Spawner: gs, Env: []string{"PATH=/bin:/usr/bin"},
@@ -224,7 +215,7 @@ func newGroupHarness(t *testing.T, mk func(n int, c *fakeGroupChild)) (*harness,
 	h.events, cancelSub = h.sv.Subscribe(10000)
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { h.done <- h.sv.Serve(ctx) }()
-	waitFor(t, h.sv.isServing)
+	testenv.WaitFor(t, "the supervisor to serve", h.sv.isServing)
 	stopped := false
 	h.cancel = func() {
 		if stopped {
@@ -267,13 +258,13 @@ func TestCleanupGroupKillsAfterStopWaitThenRestarts(t *testing.T) {
 	exitAt := h.clock.Now()
 	k.exit(Killed(syscall.SIGKILL))
 	h.expect(Exited)
-	waitFor(t, func() bool { return len(k.groupSigs()) == 1 })
+	testenv.WaitFor(t, "len(k.groupSigs()) == 1", func() bool { return len(k.groupSigs()) == 1 })
 	assert.Equal(t, []sigRec{{sig: syscall.SIGTERM, group: true, at: exitAt}}, k.groupSigs())
 	h.clock.Advance(6 * time.Second)
 	assert.Equal(t, 1, h.sp.count(), "no restart while the group lives")
 	assert.Equal(t, Exited, h.status("m").State)
 	h.clock.Advance(time.Second)
-	waitFor(t, func() bool { return len(k.groupSigs()) == 2 })
+	testenv.WaitFor(t, "len(k.groupSigs()) == 2", func() bool { return len(k.groupSigs()) == 2 })
 	assert.Equal(t, sigRec{sig: syscall.SIGKILL, group: true, at: exitAt.Add(7 * time.Second)}, k.groupSigs()[1])
 	h.expect(Starting)
 	require.Equal(t, 2, h.sp.count())
@@ -329,7 +320,7 @@ func TestCleanupGroupManualStartWaits(t *testing.T) {
 		_, err := h.sv.Start(bg, "w", false)
 		started <- err
 	}()
-	waitFor(t, func() bool { return len(k.groupSigs()) == 1 })
+	testenv.WaitFor(t, "len(k.groupSigs()) == 1", func() bool { return len(k.groupSigs()) == 1 })
 	assert.Equal(t, 1, h.sp.count())
 	h.clock.Advance(3 * time.Second)
 	require.NoError(t, <-started)

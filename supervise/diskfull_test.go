@@ -43,7 +43,7 @@ func TestRealDiskFull(t *testing.T) {
 		}
 	}
 	file := h.sv.groupsForTest()["ticker"].procs[0].out.stdout.file
-	waitFor(t, func() bool { return file.Dropped() > 0 })
+	testenv.WaitFor(t, "file.Dropped() > 0", func() bool { return file.Dropped() > 0 })
 	sizeFull := fileSize(t, p.Stdout.Path)
 
 	// The child is not blocked: 300 more lines arrive while the disk is full.
@@ -64,7 +64,7 @@ func TestRealDiskFull(t *testing.T) {
 	// Free the space: logging resumes by itself.
 	require.NoError(t, filler.Close())
 	require.NoError(t, os.Remove(filler.Name()))
-	waitFor(t, func() bool { return fileSize(t, p.Stdout.Path) > sizeFull+1000 })
+	testenv.WaitFor(t, "fileSize(t, p.Stdout.Path) > sizeFull+1000", func() bool { return fileSize(t, p.Stdout.Path) > sizeFull+1000 })
 	errLines := 0
 	for _, l := range h.log.lines() {
 		if bytes.HasPrefix([]byte(l), []byte("ERRO stdout log of ticker:")) {

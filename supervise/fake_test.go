@@ -1,8 +1,8 @@
 package supervise
 
 import (
-	"bytes"
 	"context"
+	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
 	"io"
 	"log/slog"
 	"strings"
@@ -203,29 +203,19 @@ type harness struct {
 	clock  *fakeClock
 	sp     *fakeSpawner
 	events <-chan Event
-	log    *syncBuffer
+	log    *logBuffer
 	cancel func()
 	done   chan error
 	seen   []Event
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
+// logBuffer is the engine's log, written by the engine and read by the test.
+type logBuffer struct{ testenv.Buffer }
 
 // lines returns the log lines without their timestamps ("INFO spawned: ...").
-func (b *syncBuffer) lines() []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+func (b *logBuffer) lines() []string {
 	var out []string
-	for _, l := range strings.Split(strings.TrimSpace(b.b.String()), "\n") {
+	for _, l := range strings.Split(strings.TrimSpace(b.String()), "\n") {
 		if len(l) > 24 {
 			out = append(out, l[24:])
 		}
@@ -235,7 +225,7 @@ func (b *syncBuffer) lines() []string {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	h := &harness{t: t, clock: newFakeClock(), log: &syncBuffer{}, done: make(chan error, 1)}
+	h := &harness{t: t, clock: newFakeClock(), log: &logBuffer{}, done: make(chan error, 1)}
 	h.sp = &fakeSpawner{clock: h.clock}
 	h.sv = New(Options{Clock: h.clock, Spawner: h.sp, Env: []string{"PATH=/bin:/usr/bin"},
 		ChildLogDir: t.TempDir(), Logger: slog.New(NewLogHandler(h.log, slog.LevelDebug))})
@@ -243,7 +233,7 @@ func newHarness(t *testing.T) *harness {
 	h.events, cancelSub = h.sv.Subscribe(10000)
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { h.done <- h.sv.Serve(ctx) }()
-	waitFor(t, h.sv.isServing)
+	testenv.WaitFor(t, "the supervisor to serve", h.sv.isServing)
 	stopped := false
 	h.cancel = func() {
 		if stopped {
@@ -327,4 +317,4 @@ func (h *harness) settle(name string, pred func(ProcessInfo) bool) ProcessInfo {
 	}
 }
 
-func logTo(w *syncBuffer) *slog.Logger { return slog.New(NewLogHandler(w, slog.LevelDebug)) }
+func logTo(w *logBuffer) *slog.Logger { return slog.New(NewLogHandler(w, slog.LevelDebug)) }

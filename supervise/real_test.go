@@ -2,6 +2,7 @@ package supervise
 
 import (
 	"context"
+	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
 	"io"
 	"os"
 	"path/filepath"
@@ -24,7 +25,7 @@ type realHarness struct {
 	t      *testing.T
 	sv     *Supervisor
 	events <-chan Event
-	log    *syncBuffer
+	log    *logBuffer
 	dir    string
 	stop   func()
 }
@@ -37,7 +38,7 @@ func newReal(t *testing.T) *realHarness {
 // newRealOpts is newReal with options (ChildLogDir, Identifier and Logger are the harness's).
 func newRealOpts(t *testing.T, opts Options) *realHarness {
 	t.Helper()
-	h := &realHarness{t: t, log: &syncBuffer{}, dir: t.TempDir()}
+	h := &realHarness{t: t, log: &logBuffer{}, dir: t.TempDir()}
 	opts.ChildLogDir, opts.Identifier, opts.Logger = h.dir, "test", logTo(h.log)
 	h.sv = New(opts)
 	var cancelSub func()
@@ -45,7 +46,7 @@ func newRealOpts(t *testing.T, opts Options) *realHarness {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- h.sv.Serve(ctx) }()
-	waitFor(t, h.sv.isServing)
+	testenv.WaitFor(t, "the supervisor to serve", h.sv.isServing)
 	stopped := false
 	h.stop = func() {
 		if stopped {
@@ -324,7 +325,7 @@ func TestRealEnvStdinAndRotation(t *testing.T) {
 	assert.Equal(t, "hello stdin\n", string(b1))
 	require.NoError(t, h.sv.WriteStdin("echo", []byte("third\n")))
 	h.untilOutput("echo", "third")
-	waitFor(t, func() bool { // the log after clear
+	testenv.WaitFor(t, "the log after clear", func() bool {
 		b, _ := os.ReadFile(echo.Stdout.Path)
 		return string(b) == "third\n"
 	})

@@ -2,6 +2,7 @@ package supervise
 
 import (
 	"context"
+	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -136,9 +137,9 @@ func TestTraceD_SigkillAfterStopWait(t *testing.T) {
 	h.clock.Advance(2*time.Second - time.Nanosecond)
 	assert.Len(t, kid.sigs(), 1, "only SIGTERM before 2 s")
 	h.clock.Advance(time.Nanosecond)
-	waitFor(t, func() bool { return len(kid.sigs()) == 2 })
+	testenv.WaitFor(t, "len(kid.sigs()) == 2", func() bool { return len(kid.sigs()) == 2 })
 	h.clock.Advance(2 * time.Second) // re-sent every stopwaitsecs
-	waitFor(t, func() bool { return len(kid.sigs()) == 3 })
+	testenv.WaitFor(t, "len(kid.sigs()) == 3", func() bool { return len(kid.sigs()) == 3 })
 	survive.Store(false)
 	h.clock.Advance(2 * time.Second)
 	h.expect(Stopped)
@@ -180,17 +181,5 @@ func TestTraceE_StopAsGroupSignalsTheGroup(t *testing.T) {
 		}
 		assert.Contains(t, h.log.lines(), "WARN stopped: forker (terminated by SIGTERM)")
 		h.cancel()
-	}
-}
-
-// waitFor waits (real time, 5 s safety net) for cond; used where no event marks the moment.
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not reached")
-		}
-		time.Sleep(100 * time.Microsecond)
 	}
 }

@@ -276,7 +276,7 @@ func checkGunicorn(t *testing.T, root string, vars map[string]string, env []stri
 		env = cleanEnv()
 	}
 	app := filepath.Join(root, "examples", "flaskapp")
-	port := freePort(t)
+	port := testenv.FreePort(t)
 	base := fmt.Sprintf("https://127.0.0.1:%d", port)
 	const workers = 2
 	g := start(t, filepath.Join(t.TempDir(), "gunicorn.log"), env, app,

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -120,18 +119,10 @@ type ctlSetup struct {
 	pids   map[int32]bool // every child pid seen, checked gone at the end
 }
 
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	require.NoError(t, l.Close())
-	return port
-}
-
 func startCtlSetup(t *testing.T, name string, daemonArgv, ctlArgv []string) *ctlSetup {
 	dir := filepath.Join(t.TempDir(), name)
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "logs"), 0o755))
-	s := &ctlSetup{name: name, dir: dir, conf: filepath.Join(dir, "supervisord.conf"), port: freePort(t),
+	s := &ctlSetup{name: name, dir: dir, conf: filepath.Join(dir, "supervisord.conf"), port: testenv.FreePort(t),
 		ctl: ctlArgv, pids: map[int32]bool{}, done: make(chan struct{})}
 	s.writeConfig(t, 0)
 	cmd := exec.Command(daemonArgv[0], append(daemonArgv[1:], "-n", "-c", s.conf)...)
@@ -199,15 +190,13 @@ type procState struct {
 
 // states returns namespec -> statename, or an error while the daemon is not answering.
 func (s *ctlSetup) states(ctx context.Context) (map[string]procState, error) {
-	v, err := s.client.Call(ctx, "supervisor.getAllProcessInfo")
+	infos, err := s.client.GetAllProcessInfo(ctx)
 	if err != nil {
 		return nil, err
 	}
-	arr, _ := v.([]any)
 	out := map[string]procState{}
-	for _, x := range arr {
-		r := record{x}
-		p := procState{name: makeNamespec(r.str("group"), r.str("name")), state: r.str("statename"), pid: int32(r.int("pid"))}
+	for _, r := range infos {
+		p := procState{name: r.Namespec(), state: r.StateName, pid: int32(r.Pid)}
 		out[p.name] = p
 	}
 	return out, nil
@@ -558,7 +547,7 @@ func testTailFollow(t *testing.T, setups []*ctlSetup) {
 			defer wg.Done()
 			argv := append(append([]string{}, s.ctl...), "-c", s.conf, "tail", "-f", "quick", "stderr")
 			cmd := exec.Command(argv[0], argv[1:]...)
-			var out syncBuffer
+			var out testenv.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &out
 			if err := cmd.Start(); err != nil {
 				t.Errorf("%s: %v", s.name, err)
@@ -594,7 +583,7 @@ func testTailFollow(t *testing.T, setups []*ctlSetup) {
 // manager's stop) as on Ctrl-C, with an empty line and exit status 0.
 func testMaintailTerm(t *testing.T, s *ctlSetup) {
 	cmd := exec.Command(slBin, "ctl", "-c", s.conf, "maintail", "-f")
-	var out syncBuffer
+	var out testenv.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	require.NoError(t, cmd.Start())
 	done := make(chan error, 1)
@@ -616,21 +605,4 @@ func testMaintailTerm(t *testing.T, s *ctlSetup) {
 	assert.True(t, strings.HasPrefix(got, "==> Press Ctrl-C to exit <==\n"), "%q", got)
 	assert.Contains(t, got, "INFO", "the main log's lines")
 	assert.True(t, strings.HasSuffix(got, "\n"), "%q", got)
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

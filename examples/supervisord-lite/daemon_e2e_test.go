@@ -59,7 +59,7 @@ type dtDaemon struct {
 	dir  string
 	conf string
 	cmd  *exec.Cmd
-	out  syncBuffer
+	out  testenv.Buffer
 	done chan struct{}
 	rc   int // exit status once done is closed
 	pids map[int32]bool
@@ -110,15 +110,13 @@ func (d *dtDaemon) client(t *testing.T) *rpc.Client {
 func (d *dtDaemon) states(c *rpc.Client) (map[string]procState, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	v, err := c.Call(ctx, "supervisor.getAllProcessInfo")
+	infos, err := c.GetAllProcessInfo(ctx)
 	if err != nil {
 		return nil, err
 	}
-	arr, _ := v.([]any)
 	out := map[string]procState{}
-	for _, x := range arr {
-		r := record{x}
-		p := procState{name: makeNamespec(r.str("group"), r.str("name")), state: r.str("statename"), pid: int32(r.int("pid"))}
+	for _, r := range infos {
+		p := procState{name: r.Namespec(), state: r.StateName, pid: int32(r.Pid)}
 		out[p.name] = p
 		if p.pid > 0 {
 			d.pids[p.pid] = true

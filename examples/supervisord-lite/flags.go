@@ -2,13 +2,14 @@ package main
 
 import (
 	"fmt"
-	"github.com/supervisord-lite/supervisord-lite/internal/getopt"
 	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/supervisord-lite/supervisord-lite/internal/getopt"
+	"github.com/supervisord-lite/supervisord-lite/internal/ini"
 	"github.com/supervisord-lite/supervisord-lite/supervise"
 	"github.com/supervisord-lite/supervisord-lite/supervise/conf"
 )
@@ -53,7 +54,7 @@ func parseDaemonFlags(args []string) (daemonFlags, error) {
 	if len(rest) > 0 {
 		quoted := make([]string, len(rest))
 		for i, r := range rest {
-			quoted[i] = pyRepr(r)
+			quoted[i] = ini.Repr(r)
 		}
 		return f, fmt.Errorf("positional arguments are not supported: [%s]", strings.Join(quoted, ", "))
 	}
@@ -69,10 +70,10 @@ func parseDaemonFlags(args []string) (daemonFlags, error) {
 			return f, nil
 		}
 		if msg := checkDaemonValue(o.Key, o.Value); msg != "" {
-			return f, fmt.Errorf("invalid value for %s %s: %s", o.Opt, pyRepr(o.Value), msg)
+			return f, fmt.Errorf("invalid value for %s %s: %s", o.Opt, ini.Repr(o.Value), msg)
 		}
 		if _, dup := f.set[o.Key]; dup || (o.Key == "configfile" && f.configFile != "") {
-			return f, fmt.Errorf("conflicting command line option %s", pyRepr(o.Opt))
+			return f, fmt.Errorf("conflicting command line option %s", ini.Repr(o.Opt))
 		}
 		switch o.Key {
 		case "configfile":
@@ -123,7 +124,7 @@ func checkDaemonValue(key, v string) string {
 		}
 	case "loglevel":
 		if _, ok := supervise.ParseLevel(strings.ToLower(v)); !ok {
-			return "bad logging level name " + pyRepr(v)
+			return "bad logging level name " + ini.Repr(v)
 		}
 	}
 	return ""
@@ -181,11 +182,7 @@ func (f daemonFlags) apply(s *conf.Supervisord) error {
 
 // pyAtoi is Python's int() of a command-line value.
 func pyAtoi(v string) (int, error) {
-	n, ok := pyInt(v)
-	if !ok {
-		return 0, fmt.Errorf("invalid literal for int() with base 10: %s", pyRepr(v))
-	}
-	return int(n), nil
+	return conf.ParseInt(v) // (was a copy in ctl; mechanical fix of the ctl move)
 }
 
 // pyOctal is Python's int(v, 8): whitespace, a sign, an optional 0o prefix, digits with single
@@ -227,11 +224,11 @@ func byteSize(v string) (int64, error) {
 			break
 		}
 	}
-	n, ok := pyInt(s)
-	if !ok {
-		return 0, fmt.Errorf("invalid literal for int() with base 10: %s", pyRepr(s))
+	n, err := conf.ParseInt(s)
+	if err != nil {
+		return 0, err
 	}
-	return n * mult, nil
+	return int64(n) * mult, nil
 }
 
 const daemonHelp = `supervisord-lite -- run a set of applications as daemons (supervisord-compatible).

@@ -3,10 +3,10 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
+	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
 	"go.uber.org/goleak"
 )
 
@@ -20,8 +20,8 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	slBin = filepath.Join(dir, "supervisord-lite")
-	if out, err := exec.Command("go", "build", "-o", slBin, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building supervisord-lite: %v\n%s", err, out)
+	if err := testenv.GoBuild(".", slBin); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.RemoveAll(dir)
 		os.Exit(1)
 	}

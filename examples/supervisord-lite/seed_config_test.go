@@ -17,7 +17,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -347,21 +346,13 @@ func testCert(t *testing.T, dir string, serial int64, key *ecdsa.PrivateKey, nb,
 	return certFile, keyFile
 }
 
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
 func TestCertMonitor(t *testing.T) {
 	dir := t.TempDir()
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
 	certFile, keyFile := testCert(t, dir, 1, key, now.Add(-time.Hour), now.Add(10*24*time.Hour))
-	var logs syncBuf
+	var logs testenv.Buffer
 	var signals []string
 	m := &certMonitor{
 		Signal: func(_ context.Context, spec string, sig syscall.Signal) ([]supervise.Result, error) {

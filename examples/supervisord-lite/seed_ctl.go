@@ -11,102 +11,101 @@ import (
 	"github.com/shirou/gopsutil/v3/process"
 	"github.com/supervisord-lite/supervisord-lite/gunicorn"
 	"github.com/supervisord-lite/supervisord-lite/supervise/conf"
+	"github.com/supervisord-lite/supervisord-lite/supervise/ctl"
+	"github.com/supervisord-lite/supervisord-lite/supervise/rpc"
 )
 
-// The seed stack's ctl commands, added to supervisorctl's: explain and ps. Both need the
+// The seed stack's ctl actions, added to supervisorctl's: explain and ps. Both need the
 // daemon on this host: they read its process table with gopsutil (the XML-RPC API has no
 // method for it), and explain re-resolves the config file with the daemon's environment.
-func init() {
-	ctlCommands["explain"] = ctlCommand{(*controller).doExplain, []string{
+// They stay here, beside the [gunicorn:x] composition they explain, until that composition
+// is a package of its own.
+
+func explainAction() ctl.Command {
+	return ctl.Command{Name: "explain", Run: doExplain, Help: []string{
 		"explain <name>\t\tWhy a [gunicorn:x] or python_env program runs as it does:",
 		"\t\t\tPython version and where it was set, venv, argv, environment, certificate"}}
-	ctlCommands["ps"] = ctlCommand{(*controller).doPs, []string{
+}
+
+func psAction() ctl.Command {
+	return ctl.Command{Name: "ps", Run: doPs, Help: []string{
 		"ps\t\t\tEvery program's process tree (pid, state, RSS, CPU), and processes",
 		"\t\t\tstarted by supervisord-lite that belong to no running program"}}
 }
 
 // daemonProcess returns the daemon's process (supervisor.getPID) on this host.
-func (c *controller) daemonProcess() (*process.Process, error) {
-	v, err := c.call("supervisor.getPID")
+func daemonProcess(s *ctl.Session) (*process.Process, error) {
+	pid, err := s.Client().GetPID(s.Context())
 	if err != nil {
 		return nil, err
 	}
-	var pid int64
-	switch n := v.(type) {
-	case int:
-		pid = int64(n)
-	case int32:
-		pid = int64(n)
-	case int64:
-		pid = n
-	default:
-		return nil, fmt.Errorf("supervisor.getPID answered %v (%T)", v, v)
-	}
-	p, err := process.NewProcessWithContext(c.ctx, int32(pid))
+	p, err := process.NewProcessWithContext(s.Context(), int32(pid))
 	if err != nil {
 		return nil, fmt.Errorf("supervisord-lite (pid %d) is not on this host: %w", pid, err)
 	}
 	return p, nil
 }
 
-func (c *controller) doExplain(arg string) error {
+func doExplain(s *ctl.Session, arg string) error {
+	ctx := s.Context()
 	name := strings.TrimSpace(arg)
 	if name == "" || strings.ContainsAny(name, " \t") {
-		c.output("Error: explain requires exactly one process name")
-		c.showHelp("explain")
-		c.exit = exitInvalidArgs
+		s.Output("Error: explain requires exactly one process name")
+		s.Help("explain")
+		s.SetExit(ctl.ExitInvalidArgs)
 		return nil
 	}
-	if c.settings.configFile == "" {
-		c.output("Error: explain needs the config file (-c)")
-		c.exit = exitInvalidArgs
+	if s.Settings().ConfigFile == "" {
+		s.Output("Error: explain needs the config file (-c)")
+		s.SetExit(ctl.ExitInvalidArgs)
 		return nil
 	}
 	// The daemon's own environment gives the same resolution as the daemon's (PYENV_ROOT,
 	// PATH, HOME); when it cannot be read (another user's process), this shell's is used.
 	environ, envNote := os.Environ(), "this shell's environment (the daemon's is not readable)"
-	var running map[string]record
-	if dp, err := c.daemonProcess(); err == nil {
-		if env, eerr := dp.EnvironWithContext(c.ctx); eerr == nil {
+	var running map[string]*rpc.ProcessInfo
+	if dp, err := daemonProcess(s); err == nil {
+		if env, eerr := dp.EnvironWithContext(ctx); eerr == nil {
 			environ, envNote = env, fmt.Sprintf("the daemon's environment (pid %d)", dp.Pid)
 		}
-		if all, rerr := records(c.call("supervisor.getAllProcessInfo")); rerr == nil {
-			running = map[string]record{}
-			for _, r := range all {
-				running[makeNamespec(r.str("group"), r.str("name"))] = r
+		if all, rerr := s.Client().GetAllProcessInfo(ctx); rerr == nil {
+			running = map[string]*rpc.ProcessInfo{}
+			for i := range all {
+				running[all[i].Namespec()] = &all[i]
 			}
 		}
 	}
-	cfg, err := loadConfigEnv(c.settings.configFile, environ)
+	cfg, err := loadConfigEnv(s.Settings().ConfigFile, environ)
 	if err != nil {
-		c.output("Error: " + err.Error())
-		c.exit = exitGeneric
+		s.Output("Error: " + err.Error())
+		s.SetExit(ctl.ExitGeneric)
 		return nil
 	}
 	sps, err := seedExpand(cfg, environ)
 	if err != nil {
-		c.output("Error: " + err.Error())
-		c.exit = exitGeneric
+		s.Output("Error: " + err.Error())
+		s.SetExit(ctl.ExitGeneric)
 		return nil
 	}
-	group, proc := splitNamespec(name)
+	group, proc := rpc.SplitNamespec(name)
 	for _, sp := range sps {
 		if (proc == "" && (sp.Group == group && sp.Name == group)) || (sp.Group == group && sp.Name == proc) || (proc == "" && sp.Name == group) {
-			c.explain(sp, envNote, running[makeNamespec(sp.Group, sp.Name)])
+			explain(s, sp, envNote, running[rpc.Namespec(sp.Group, sp.Name)])
 			return nil
 		}
 	}
-	c.output(name + ": ERROR (no [gunicorn:x] or python_env program of that name in " + c.settings.configFile + ")")
-	c.exit = exitGeneric
+	s.Output(name + ": ERROR (no [gunicorn:x] or python_env program of that name in " + s.Settings().ConfigFile + ")")
+	s.SetExit(ctl.ExitGeneric)
 	return nil
 }
 
-func (c *controller) explain(sp seedProgram, envNote string, live record) {
-	out := func(k, v string) { c.output(fmt.Sprintf("  %-12s %s", k+":", v)) }
-	c.output(fmt.Sprintf("%s  [%s]", makeNamespec(sp.Group, sp.Name), sp.Section))
-	if live.v != nil {
-		desc := live.str("statename")
-		if d := live.str("description"); d != "" {
+func explain(s *ctl.Session, sp seedProgram, envNote string, live *rpc.ProcessInfo) {
+	ctx := s.Context()
+	out := func(k, v string) { s.Output(fmt.Sprintf("  %-12s %s", k+":", v)) }
+	s.Output(fmt.Sprintf("%s  [%s]", rpc.Namespec(sp.Group, sp.Name), sp.Section))
+	if live != nil {
+		desc := live.StateName
+		if d := live.Description; d != "" {
 			desc += "  " + d
 		}
 		out("state", desc)
@@ -128,18 +127,18 @@ func (c *controller) explain(sp seedProgram, envNote string, live record) {
 	}
 	out("venv", venv)
 	out("argv", commandLine(sp.Argv))
-	if live.v != nil {
-		if pid := live.int("pid"); pid > 0 {
-			if p, err := process.NewProcessWithContext(c.ctx, int32(pid)); err == nil {
-				if cl, err := p.CmdlineSliceWithContext(c.ctx); err == nil && len(cl) > 0 {
+	if live != nil {
+		if pid := live.Pid; pid > 0 {
+			if p, err := process.NewProcessWithContext(ctx, int32(pid)); err == nil {
+				if cl, err := p.CmdlineSliceWithContext(ctx); err == nil && len(cl) > 0 {
 					out("running", fmt.Sprintf("pid %d: %s", pid, commandLine(cl)))
 				}
 			}
 		}
 	}
-	c.output("  environment (set on top of the daemon's):")
+	s.Output("  environment (set on top of the daemon's):")
 	for _, kv := range sp.Env {
-		c.output("    " + kv)
+		s.Output("    " + kv)
 	}
 	if len(sp.Cleared) > 0 {
 		out("cleared", strings.Join(sp.Cleared, " ")+" (inherited, emptied)")
@@ -155,7 +154,7 @@ func (c *controller) explain(sp seedProgram, envNote string, live record) {
 				state = fmt.Sprintf("EXPIRED on %s", info.NotAfter.Format("2006-01-02"))
 			}
 			out("certificate", sp.CertFile)
-			c.output("               " + state + "; " + info.String())
+			s.Output("               " + state + "; " + info.String())
 		}
 		if sp.KeyFile != "" {
 			out("key", sp.KeyFile)
@@ -172,56 +171,57 @@ type psRow struct {
 	p     *process.Process
 }
 
-func (c *controller) doPs(arg string) error {
-	dp, err := c.daemonProcess()
+func doPs(s *ctl.Session, arg string) error {
+	ctx := s.Context()
+	dp, err := daemonProcess(s)
 	if err != nil {
 		return err
 	}
-	all, err := records(c.call("supervisor.getAllProcessInfo"))
+	all, err := s.Client().GetAllProcessInfo(ctx)
 	if err != nil {
 		return err
 	}
-	c.output(fmt.Sprintf("%-24s %-9s %7s %7s %9s %6s  %s", "PROGRAM", "STATE", "PID", "PPID", "RSS", "CPU%", "COMMAND"))
+	s.Output(fmt.Sprintf("%-24s %-9s %7s %7s %9s %6s  %s", "PROGRAM", "STATE", "PID", "PPID", "RSS", "CPU%", "COMMAND"))
 	owned := map[int32]bool{}
 	for _, r := range all {
-		spec := makeNamespec(r.str("group"), r.str("name"))
-		pid := int32(r.int("pid"))
+		spec := r.Namespec()
+		pid := int32(r.Pid)
 		if pid <= 0 {
-			c.output(fmt.Sprintf("%-24s %-9s %7s", spec, r.str("statename"), "-"))
+			s.Output(fmt.Sprintf("%-24s %-9s %7s", spec, r.StateName, "-"))
 			continue
 		}
-		p, err := process.NewProcessWithContext(c.ctx, pid)
+		p, err := process.NewProcessWithContext(ctx, pid)
 		if err != nil {
-			c.output(fmt.Sprintf("%-24s %-9s %7d  (gone)", spec, r.str("statename"), pid))
+			s.Output(fmt.Sprintf("%-24s %-9s %7d  (gone)", spec, r.StateName, pid))
 			continue
 		}
 		for i, row := range psTree(p, 0, 64) {
 			owned[row.p.Pid] = true
 			label, state := "", ""
 			if i == 0 {
-				label, state = spec, r.str("statename")
+				label, state = spec, r.StateName
 			}
-			c.output(psLine(label, state, row))
+			s.Output(psLine(label, state, row))
 		}
 	}
 	// Children of the daemon that no running program accounts for: orphaned workers
 	// reparented to the daemon (its child subreaper role), leftovers of a stopped program.
-	kids, _ := dp.ChildrenWithContext(c.ctx)
+	kids, _ := dp.ChildrenWithContext(ctx)
 	var stray []psRow
 	for _, k := range kids {
 		if owned[k.Pid] {
 			continue
 		}
-		if st, err := k.StatusWithContext(c.ctx); err == nil && len(st) > 0 && st[0] == process.Zombie {
+		if st, err := k.StatusWithContext(ctx); err == nil && len(st) > 0 && st[0] == process.Zombie {
 			continue
 		}
 		stray = append(stray, psTree(k, 0, 64)...)
 	}
 	if len(stray) > 0 {
-		c.output("")
-		c.output("started by supervisord-lite, in no running program:")
+		s.Output("")
+		s.Output("started by supervisord-lite, in no running program:")
 		for _, row := range stray {
-			c.output(psLine("", "", row))
+			s.Output(psLine("", "", row))
 		}
 	}
 	return nil

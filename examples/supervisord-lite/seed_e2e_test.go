@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"github.com/supervisord-lite/supervisord-lite/gunicorn"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -55,15 +54,6 @@ func seedRepoRoot(t *testing.T) string {
 	return root
 }
 
-func seedFreePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	require.NoError(t, l.Close())
-	return port
-}
-
 // newSeedStack runs the demo setup in a temp dir and writes its config with a free port;
 // edit changes the config text before it is written.
 func newSeedStack(t *testing.T, edit func(string) string) *seedStack {
@@ -84,7 +74,7 @@ func newSeedStack(t *testing.T, edit func(string) string) *seedStack {
 	require.NoError(t, err, "demo-setup.sh:\n%s", out)
 	s := &seedStack{root: root, demo: demo, config: filepath.Join(demo, "supervisord-lite.conf"),
 		certFile: filepath.Join(demo, "certs", "cert.pem"), keyFile: filepath.Join(demo, "certs", "key.pem"),
-		port: seedFreePort(t), env: env, seen: map[int32]int64{}}
+		port: testenv.FreePort(t), env: env, seen: map[int32]int64{}}
 	data, err := os.ReadFile(s.config)
 	require.NoError(t, err)
 	text := string(data)

@@ -350,3 +350,10 @@ func BenchmarkEncodeAllProcessInfo(b *testing.B) {
 		buf, _ = AppendResponse(buf[:0], v)
 	}
 }
+
+func TestStr(t *testing.T) {
+	for v, want := range map[any]string{"x y": "x y", true: "True", false: "False", int64(-3): "-3", 1.5: "1.5"} {
+		assert.Equal(t, want, Str(v), "%#v", v)
+	}
+	assert.Equal(t, "None", Str(nil))
+}

@@ -139,3 +139,20 @@ type OverflowError struct{ Value int64 }
 func (e *OverflowError) Error() string {
 	return fmt.Sprintf("xmlrpc: int %d exceeds XML-RPC limits", e.Value)
 }
+
+// Str is Python's str() of a decoded value, as supervisord and supervisorctl print one in a
+// message: a string as it is, True/False, None for nil, numbers in decimal.
+func Str(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case bool:
+		if x {
+			return "True"
+		}
+		return "False"
+	case nil:
+		return "None"
+	}
+	return fmt.Sprint(v)
+}

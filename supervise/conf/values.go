@@ -453,3 +453,8 @@ func EventTypes() []string {
 func pySplit(s string) []string { return strings.FieldsFunc(s, ini.IsSpace) }
 
 var errNotAbs = errors.New("not absolute")
+
+// ParseInt is Python's int(s) in base 10, which supervisord and supervisorctl apply to
+// numbers given as text: surrounding whitespace, one sign, digits with single underscores
+// between them; the error is Python's ("invalid literal for int() with base 10: 'x'").
+func ParseInt(s string) (int, error) { return pyInt(s) }

@@ -180,7 +180,7 @@ func runSupervisord(t *testing.T, bin string) []byte {
 // runEngine runs the same set under supervise for the same window and returns its log.
 func runEngine(t *testing.T) []byte {
 	dir := t.TempDir()
-	var buf syncBuffer
+	var buf testenv.Buffer
 	sv := supervise.New(supervise.Options{ChildLogDir: dir, Identifier: "diff",
 		Logger: slog.New(supervise.NewLogHandler(&buf, slog.LevelInfo))})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -202,24 +202,7 @@ func runEngine(t *testing.T) []byte {
 	time.Sleep(observe)
 	cancel()
 	require.NoError(t, <-done)
-	return buf.bytes()
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) bytes() []byte {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]byte(nil), b.b.Bytes()...)
+	return buf.Bytes()
 }
 
 func whats(ls []line) []string {

@@ -48,14 +48,6 @@ process_name=%(program_name)s_%(process_num)02d
 programs=w
 `
 
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // Differential: Debian's supervisorctl 4.2.5 runs the same commands against the real
 // supervisord and against our server (whose fake backend starts from the real one's state),
 // and must print the same and exit with the same code.
@@ -68,7 +60,7 @@ func TestSupervisorctlDifferential(t *testing.T) {
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	realSock := filepath.Join(dir, "real.sock")
 	liteSock := filepath.Join(dir, "lite.sock")
-	realTCP, liteTCP := freePort(t), freePort(t)
+	realTCP, liteTCP := testenv.FreeAddr(t), testenv.FreeAddr(t)
 	conf := filepath.Join(dir, "supervisord.conf")
 	require.NoError(t, os.WriteFile(conf, []byte(fmt.Sprintf(`[unix_http_server]
 file=%s

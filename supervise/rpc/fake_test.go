@@ -122,7 +122,7 @@ func (f *fake) each(op, spec string, filter func(supervise.State) bool, do func(
 		}
 		r := Result{Name: p.info.Name, Group: p.info.Group}
 		if e := do(p); e != nil {
-			r.Err = &supervise.ProcessError{Op: op, Name: namespec(p.info.Group, p.info.Name), Err: e}
+			r.Err = &supervise.ProcessError{Op: op, Name: Namespec(p.info.Group, p.info.Name), Err: e}
 			if e == supervise.ErrNoFile {
 				r.Err.(*supervise.ProcessError).Detail = p.noFile
 			}
@@ -172,7 +172,7 @@ func (f *fake) Signal(_ context.Context, spec string, sig syscall.Signal) ([]Res
 		if !p.info.State.IsSignallable() {
 			return supervise.ErrNotRunning
 		}
-		f.signals = append(f.signals, namespec(p.info.Group, p.info.Name)+" "+sig.String())
+		f.signals = append(f.signals, Namespec(p.info.Group, p.info.Name)+" "+sig.String())
 		return nil
 	})
 }

@@ -98,31 +98,11 @@ func faultOf(err error, name string) *Fault {
 func statusStruct(r Result) xmlrpc.Struct {
 	code, desc := FaultSuccess, "OK"
 	if r.Err != nil {
-		f := faultOf(r.Err, namespec(r.Group, r.Name))
+		f := faultOf(r.Err, Namespec(r.Group, r.Name))
 		code, desc = f.Code, f.String
 	}
 	return xmlrpc.Struct{{Name: "name", Value: r.Name}, {Name: "group", Value: r.Group},
 		{Name: "status", Value: code}, {Name: "description", Value: desc}}
-}
-
-// namespec is supervisord's make_namespec.
-func namespec(group, name string) string {
-	if group == name {
-		return name
-	}
-	return group + ":" + name
-}
-
-// splitNamespec is supervisord's split_namespec: "g:" and "g:*" name the group g (proc ""),
-// "g:p" the process p of g, and a bare "x" the process x of group x.
-func splitNamespec(spec string) (group, proc string) {
-	if g, p, ok := strings.Cut(spec, ":"); ok {
-		if p == "*" {
-			p = ""
-		}
-		return g, p
-	}
-	return spec, spec
 }
 
 // signalNumbers are the names Python's signal module has on Linux, which supervisord accepts

@@ -3,7 +3,6 @@ package rpc
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"sort"
 	"strconv"
@@ -183,7 +182,7 @@ func (s *Server) getAPIVersion(context.Context, []any) (any, error) { return API
 
 // single resolves a namespec that must name one process; it returns the backend spec.
 func single(name string) (spec string, ok bool) {
-	g, p := splitNamespec(name)
+	g, p := SplitNamespec(name)
 	if p == "" {
 		return "", false
 	}
@@ -250,7 +249,7 @@ func nameWait(args []any) (string, bool, error) {
 func (s *Server) processOp(name string, op func(spec string) ([]Result, error)) (any, error) {
 	spec, ok := single(name)
 	if !ok {
-		g, _ := splitNamespec(name)
+		g, _ := SplitNamespec(name)
 		return s.groupOp(g, name, op)
 	}
 	if _, err := op(spec); err != nil {
@@ -307,27 +306,13 @@ func (s *Server) stopAllProcesses(ctx context.Context, args []any) (any, error) 
 	return allResults(s.opts.Backend.StopAll(ctx, wait))
 }
 
-// sigText is how supervisord prints a signal argument in BAD_SIGNAL.
-func sigText(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case bool:
-		if x {
-			return "True"
-		}
-		return "False"
-	}
-	return fmt.Sprint(v)
-}
-
 func (s *Server) signalProcess(ctx context.Context, args []any) (any, error) {
 	name, err := strArg(args, 0)
 	if err != nil {
 		return nil, err
 	}
 	if _, ok := single(name); !ok {
-		g, _ := splitNamespec(name)
+		g, _ := SplitNamespec(name)
 		if _, err := s.groupStatus(g, name); err != nil {
 			return nil, err
 		}
@@ -339,12 +324,12 @@ func (s *Server) signalProcess(ctx context.Context, args []any) (any, error) {
 	}
 	sig, ok := parseSignal(args[1])
 	if !ok {
-		return nil, xmlrpc.NewFault(FaultBadSignal, sigText(args[1]))
+		return nil, xmlrpc.NewFault(FaultBadSignal, xmlrpc.Str(args[1]))
 	}
 	spec, _ := single(name)
 	if _, err := s.opts.Backend.Signal(ctx, spec, sig); err != nil {
 		if errors.Is(err, supervise.ErrBadSignal) {
-			return nil, faultOf(err, sigText(args[1]))
+			return nil, faultOf(err, xmlrpc.Str(args[1]))
 		}
 		return nil, faultOf(err, name)
 	}
@@ -382,7 +367,7 @@ func badSignalResults(infos []supervise.ProcessInfo, sigArg any) []any {
 	for _, pi := range infos {
 		if pi.State.IsSignallable() {
 			out = append(out, statusStruct(Result{Name: pi.Name, Group: pi.Group,
-				Err: xmlrpc.NewFault(FaultBadSignal, sigText(sigArg))}))
+				Err: xmlrpc.NewFault(FaultBadSignal, xmlrpc.Str(sigArg))}))
 		}
 	}
 	return out
@@ -677,7 +662,7 @@ func (s *Server) clearAllProcessLogs(context.Context, []any) (any, error) {
 	out := make([]any, len(rs))
 	for i, r := range rs {
 		if r.Err != nil { // supervisord reports any clearing failure as FAILED: name
-			r.Err = xmlrpc.NewFault(FaultFailed, namespec(r.Group, r.Name))
+			r.Err = xmlrpc.NewFault(FaultFailed, Namespec(r.Group, r.Name))
 		}
 		out[i] = statusStruct(r)
 	}
@@ -691,7 +676,7 @@ func (s *Server) sendProcessStdin(_ context.Context, args []any) (any, error) {
 	}
 	chars, err := strArg(args, 1)
 	if err != nil {
-		return nil, xmlrpc.NewFault(FaultIncorrectParameters, sigText(args[1]))
+		return nil, xmlrpc.NewFault(FaultIncorrectParameters, xmlrpc.Str(args[1]))
 	}
 	spec, ok := single(name)
 	if !ok {

@@ -45,22 +45,11 @@ var built struct {
 func ourDaemon(t *testing.T) string {
 	t.Helper()
 	built.once.Do(func() {
-		gobin, err := exec.LookPath("go")
-		if err != nil {
-			built.err = err
-			return
-		}
 		if built.dir, built.err = os.MkdirTemp("", "initd-test-"); built.err != nil {
 			return
 		}
 		built.path = filepath.Join(built.dir, "supervisord-lite")
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, gobin, "build", "-o", built.path, "github.com/supervisord-lite/supervisord-lite/examples/supervisord-lite")
-		cmd.Dir = filepath.Dir(filepath.Dir(script(t)))
-		if out, err := cmd.CombinedOutput(); err != nil {
-			built.err = fmt.Errorf("go build ./examples/supervisord-lite: %v\n%s", err, out)
-		}
+		built.err = testenv.GoBuild("github.com/supervisord-lite/supervisord-lite/examples/supervisord-lite", built.path)
 	})
 	require.NoError(t, built.err)
 	return built.path
@@ -244,18 +233,6 @@ func running(t *testing.T, conf string) []*process.Process {
 	return out
 }
 
-// waitFor polls cond every 50 ms for at most limit.
-func waitFor(limit time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return true
-}
-
 // daemons are the programs the script drives, with the same command line (-c, -j, daemonizing
 // unless nodaemon): this module's supervisord-lite, and Debian's real supervisord, which shows
 // the script is not tailored to one implementation.
@@ -315,10 +292,10 @@ func lifecycle(t *testing.T, e *env) {
 
 	out, rc = e.run(t, "reload")
 	assert.Equal(t, 0, rc, out)
-	assert.True(t, waitFor(10*time.Second, func() bool { return strings.Contains(readFile(e.log), "received SIGHUP") }),
+	assert.True(t, testenv.Poll(10*time.Second, func() bool { return strings.Contains(readFile(e.log), "received SIGHUP") }),
 		"the daemon got HUP; log:\n%s", readFile(e.log))
 	// The real supervisord removes its pidfile while it restarts on HUP, then writes it again.
-	assert.True(t, waitFor(10*time.Second, func() bool { return e.daemonPid() == pid }), "reload keeps the daemon")
+	assert.True(t, testenv.Poll(10*time.Second, func() bool { return e.daemonPid() == pid }), "reload keeps the daemon")
 	waitProgram(t, e, pid)
 
 	out, rc = e.run(t, "restart")
@@ -362,7 +339,7 @@ func lifecycle(t *testing.T, e *env) {
 // SIGTERM that arrives between its fork and the child's exec, and then waits stopwaitsecs.)
 func waitProgram(t *testing.T, e *env, pid int) {
 	t.Helper()
-	ok := waitFor(15*time.Second, func() bool {
+	ok := testenv.Poll(15*time.Second, func() bool {
 		for _, p := range tree(int32(pid))[1:] {
 			if cl, err := p.Cmdline(); err == nil && cl == "/bin/sleep 600" {
 				return true
@@ -484,7 +461,7 @@ stopwaitsecs = 4
 	require.Equal(t, 0, rc, out)
 	pid := e.daemonPid()
 	waitProgram(t, e, pid)
-	require.True(t, waitFor(15*time.Second, func() bool { return len(tree(int32(pid))) >= 3 }), "both programs run")
+	require.True(t, testenv.Poll(15*time.Second, func() bool { return len(tree(int32(pid))) >= 3 }), "both programs run")
 
 	out, rc = e.run(t, "stop", "STOP_TIMEOUT=1")
 	assert.Equal(t, 1, rc, out)

@@ -1,0 +1,145 @@
+package ctl
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/supervisord-lite/supervisord-lite/internal/getopt"
+	"github.com/supervisord-lite/supervisord-lite/internal/ini"
+	"github.com/supervisord-lite/supervisord-lite/supervise/conf"
+)
+
+var optSpecs = []getopt.Spec{
+	{Short: "h", Long: "help", Key: "help"},
+	{Short: "?", Key: "help"},
+	{Short: "c", Long: "configuration", Arg: true, Key: "configfile"},
+	{Short: "i", Long: "interactive", Key: "interactive"},
+	{Short: "s", Long: "serverurl", Arg: true, Key: "serverurl"},
+	{Short: "u", Long: "username", Arg: true, Key: "username"},
+	{Short: "p", Long: "password", Arg: true, Key: "password"},
+	{Short: "r", Long: "history_file", Arg: true, Key: "history"},
+}
+
+// Settings are supervisorctl's options after the command line and the [supervisorctl]
+// section are merged: the command line wins.
+type Settings struct {
+	ServerURL          string // -s, serverurl=; default DefaultServerURL
+	Username, Password string // -u, -p, username=, password=; "" = no authentication
+	Interactive        bool   // -i
+	ConfigFile         string // the config file read, "" when none was given or found
+}
+
+// UsageError is a command-line or config-file problem: Run prints "Error: ..." and the hint
+// to -h on stderr and returns ExitInvalidArgs.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+// parseArgs applies supervisorctl's rules: options (Python getopt), then the config file
+// (-c, or the first of the search paths that exists, or none), command line first.
+func parseArgs(argv0 string, args []string) (s Settings, rest []string, help bool, err error) {
+	opts, rest, err := getopt.Parse(args, optSpecs)
+	if err != nil {
+		return s, nil, false, &UsageError{err.Error()}
+	}
+	set := map[string]string{}
+	for _, o := range opts {
+		if o.Key == "help" {
+			return s, nil, true, nil
+		}
+		if o.Key == "serverurl" {
+			if u, perr := url.Parse(o.Value); perr != nil || u.Scheme == "" || (u.Host == "" && u.Path == "") {
+				return s, nil, false, &UsageError{fmt.Sprintf("invalid value for %s %s: value %s is not a URL",
+					o.Opt, ini.Repr(o.Value), ini.Repr(o.Value))}
+			}
+		}
+		if _, dup := set[o.Key]; dup {
+			return s, nil, false, &UsageError{fmt.Sprintf("conflicting command line option %s", ini.Repr(o.Opt))}
+		}
+		set[o.Key] = o.Value
+	}
+	file, given := set["configfile"]
+	if !given {
+		for _, p := range conf.SearchPaths(argv0) {
+			if _, serr := os.Stat(p); serr == nil {
+				file = p
+				break
+			}
+		}
+	}
+	section := conf.Ctl{ServerURL: DefaultServerURL}
+	if file != "" {
+		c, lerr := loadSection(file)
+		if lerr != nil {
+			return s, nil, false, lerr
+		}
+		section = c
+	}
+	s.ServerURL = section.ServerURL
+	s.ConfigFile = file
+	s.Username = section.Username
+	s.Password = section.Password
+	if v, ok := set["serverurl"]; ok {
+		s.ServerURL = v
+	}
+	if v, ok := set["username"]; ok {
+		s.Username = v
+	}
+	if v, ok := set["password"]; ok {
+		s.Password = v
+	}
+	_, s.Interactive = set["interactive"]
+	return s, rest, false, nil
+}
+
+// loadSection reads [supervisorctl] from file the way supervisorctl does: only that section
+// of the main file matters (no includes; a broken [program:x] does not stop supervisorctl).
+// The other sections are blanked out, line numbers kept, and the section is read by
+// supervise/conf so that values, %(here)s and %(ENV_X)s expand exactly as they do for the
+// daemon.
+func loadSection(file string) (conf.Ctl, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return conf.Ctl{}, &UsageError{"could not find config file " + file}
+		}
+		return conf.Ctl{}, &UsageError{"could not read config file " + file}
+	}
+	kept, found := sectionOnly(data)
+	if !found {
+		return conf.Ctl{}, &UsageError{".ini file does not include supervisorctl section"}
+	}
+	cfg, err := conf.LoadData(file, kept, conf.Options{})
+	if err != nil {
+		return conf.Ctl{}, &UsageError{fmt.Sprintf("%s: %v", file, strings.TrimSpace(err.Error()))}
+	}
+	return cfg.Ctl, nil
+}
+
+// sectionOnly keeps the lines of every [supervisorctl] section of data, replaces the others
+// with empty lines (so line numbers stay), and appends an empty [supervisord] section, which
+// supervise/conf requires. found reports whether there was such a section.
+func sectionOnly(data []byte) (kept []byte, found bool) {
+	lines := strings.SplitAfter(string(data), "\n")
+	var b strings.Builder
+	in := false
+	for _, l := range lines {
+		if strings.HasPrefix(l, "[") {
+			end := strings.LastIndex(l, "]")
+			in = end > 0 && l[1:end] == "supervisorctl"
+			found = found || in
+		}
+		if in {
+			b.WriteString(l)
+			if !strings.HasSuffix(l, "\n") {
+				b.WriteString("\n")
+			}
+		} else if strings.HasSuffix(l, "\n") {
+			b.WriteString("\n")
+		}
+	}
+	b.WriteString("\n[supervisord]\n")
+	return []byte(b.String()), found
+}

@@ -1,0 +1,23 @@
+// Package ctl is supervisorctl as a package: the one-shot mode of Debian's supervisorctl
+// 4.2.5 (the same options, actions, output texts and exit statuses), talking XML-RPC to a
+// supervisord or a supervisord-lite through the typed client of supervise/rpc.
+//
+//	c := ctl.New(ctl.Options{Argv0: "supervisorctl"})
+//	os.Exit(c.Run(ctx, os.Args[1:])) // e.g. -c /etc/supervisord.conf status
+//
+// New builds the table of actions (status, start, stop, restart, signal, pid, tail,
+// maintail, fg, clear, avail, reread, update, add, remove, reload, shutdown, version, open,
+// help, quit/exit/EOF) from supervisorctl's and Options.Commands: a program adds its own
+// actions there (supervisord-lite adds explain and ps). There is no registry and no
+// package-level state; each Run is independent.
+//
+// The settings come from the command line (-c, -s, -u, -p, parsed with Python getopt's rules)
+// and from the [supervisorctl] section of the config file (-c, or the first of supervisord's
+// search paths that exists); only that section is read, so a broken [program:x] does not stop
+// ctl. Errors that supervisorctl lets escape as Python exceptions are printed as it prints
+// them ("error: <class 'FileNotFoundError'>, [Errno 2] No such file or directory"), without
+// the Python source location.
+//
+// Interrupting (Ctrl-C) is the end of the context given to Run: a `tail -f`, `maintail -f` or
+// `fg` then stops as supervisorctl's does on KeyboardInterrupt.
+package ctl
