@@ -13,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
 )
 
 // The state logic of Program.Checks on the fake clock and spawner. Probes are real (a
@@ -46,7 +48,7 @@ func sdNotify(t *testing.T, addr, msg string) {
 // waitPending waits until n fake timers are armed (a check goroutine went to sleep).
 func (h *harness) waitPending(n int) {
 	h.t.Helper()
-	waitFor(h.t, func() bool { return h.clock.pending() >= n })
+	testenv.WaitFor(h.t, "the condition", func() bool { return h.clock.pending() >= n })
 }
 
 func TestChecksReadyNotify(t *testing.T) {
@@ -132,7 +134,7 @@ func TestChecksReadyTCP(t *testing.T) {
 	h.clock.Advance(time.Second)
 	h.expect(Running)
 	assert.Contains(t, h.log.lines(), "INFO success: app entered RUNNING state, process is ready (tcp://"+addr+")")
-	waitFor(t, func() bool { return h.clock.pending() == 0 }) // RUNNING without health checks: no timer
+	testenv.WaitFor(t, "the condition", func() bool { return h.clock.pending() == 0 }) // RUNNING without health checks: no timer
 }
 
 // statusServer answers every request with the status in code.
@@ -191,7 +193,7 @@ func TestChecksHealthRestartsAfterRetries(t *testing.T) {
 	// A user stop ends the checks: no timer is left.
 	_, err := h.sv.Stop(context.Background(), "web", true)
 	require.NoError(t, err)
-	waitFor(t, func() bool { return h.clock.pending() == 0 })
+	testenv.WaitFor(t, "the condition", func() bool { return h.clock.pending() == 0 })
 }
 
 func TestChecksHealthPassResetsTheCount(t *testing.T) {
@@ -228,7 +230,7 @@ func TestChecksWatchdog(t *testing.T) {
 	h.clock.Advance(20 * time.Second)
 	sdNotify(t, addr, "WATCHDOG=1")
 	h.settle("app", func(ProcessInfo) bool { return true })
-	waitFor(t, func() bool {
+	testenv.WaitFor(t, "the condition", func() bool {
 		h.clock.mu.Lock()
 		defer h.clock.mu.Unlock()
 		for _, tm := range h.clock.timers {

@@ -69,7 +69,7 @@ func TestRealNotifyFromAnotherProcessIsIgnored(t *testing.T) {
 
 func TestRealReadyTCP(t *testing.T) {
 	h := newReal(t)
-	port := freePort(t)
+	port := strconv.Itoa(testenv.FreePort(t))
 	p := helperProg(t, "app", "listen", port, "400")
 	p.Checks.Ready = "tcp://127.0.0.1:" + port
 	h.add(p)
@@ -81,7 +81,7 @@ func TestRealReadyTCP(t *testing.T) {
 
 func TestRealReadyAndHealthHTTPS(t *testing.T) {
 	h := newReal(t)
-	port := freePort(t)
+	port := strconv.Itoa(testenv.FreePort(t))
 	sick := filepath.Join(t.TempDir(), "sick")
 	p := helperProg(t, "web", "https", port, sick)
 	p.Checks.Ready = "https://127.0.0.1:" + port + "/"
@@ -104,7 +104,7 @@ func TestRealReadyAndHealthHTTPS(t *testing.T) {
 
 func TestRealHealthHTTP(t *testing.T) {
 	h := newReal(t)
-	port := freePort(t)
+	port := strconv.Itoa(testenv.FreePort(t))
 	sick := filepath.Join(t.TempDir(), "sick")
 	p := helperProg(t, "web", "http", port, sick)
 	p.Checks.Ready = "http://127.0.0.1:" + port + "/"
@@ -158,7 +158,7 @@ func TestRealHealthCommandThatHangs(t *testing.T) {
 	require.NoError(t, err)
 	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
 	require.NoError(t, err)
-	waitFor(t, func() bool { return syscall.Kill(pid, 0) == syscall.ESRCH })
+	testenv.WaitFor(t, "the condition", func() bool { return syscall.Kill(pid, 0) == syscall.ESRCH })
 	h.untilState("app", Running)
 }
 
@@ -197,7 +197,7 @@ func gunicornApp(t *testing.T) string {
 func TestRealGunicornSpeaksNotify(t *testing.T) {
 	gunicorn := testenv.LookPath(t, "gunicorn", "gunicorn")
 	h := newReal(t)
-	port := freePort(t)
+	port := strconv.Itoa(testenv.FreePort(t))
 	p := Program{Name: "web", Command: gunicorn, Dir: gunicornApp(t),
 		Args:         []string{"--bind", "127.0.0.1:" + port, "--workers", "2", "app:app"},
 		StartSecs:    30 * time.Second, // would keep it STARTING for 30 s without Ready

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
 )
 
 // TestDaemonBeyondOptions runs the daemon with ready, depends_on and environment_file (read with
@@ -20,10 +21,7 @@ import (
 // under its own environment=.
 func TestDaemonBeyondOptions(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	require.NoError(t, ln.Close())
+	port := strconv.Itoa(testenv.FreePort(t))
 	d := newDT(t, "lite", slBin, "")
 	require.NoError(t, os.WriteFile(filepath.Join(d.dir, ".env"),
 		[]byte("# app settings\nexport A='quoted ${HOME_DIR:-here}'\nB=from-file\n"), 0o600))

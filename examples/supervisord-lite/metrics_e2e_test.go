@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -22,13 +21,6 @@ import (
 
 	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
 )
-
-func metricsPort(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-}
 
 // scrape GETs /metrics of a daemon's inet listener.
 func scrape(t *testing.T, port, user, pass string) (int, string) {
@@ -53,7 +45,7 @@ func TestMetricsPrometheusScrapesThreeDaemons(t *testing.T) {
 	var targets []string
 	var authTarget string
 	for i := 0; i < 3; i++ {
-		port := metricsPort(t)
+		port := strconv.Itoa(testenv.FreePort(t))
 		auth := ""
 		if i == 0 {
 			auth = "username=scraper\npassword=s3cret\n"
@@ -90,7 +82,7 @@ process_name=worker_%%(process_num)d
 	}
 
 	dir := t.TempDir()
-	promPort := metricsPort(t)
+	promPort := strconv.Itoa(testenv.FreePort(t))
 	cfg := fmt.Sprintf(`global:
   scrape_interval: 1s
   scrape_timeout: 1s
@@ -109,7 +101,7 @@ scrape_configs:
 	prom := exec.Command(promBin, "--config.file="+filepath.Join(dir, "prometheus.yml"),
 		"--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address=127.0.0.1:"+promPort)
 	prom.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var promLog syncBuffer
+	var promLog testenv.Buffer
 	prom.Stdout, prom.Stderr = &promLog, &promLog
 	require.NoError(t, prom.Start())
 	t.Cleanup(func() {
