@@ -31,7 +31,11 @@ func (a Address) String() string {
 	case KindFD:
 		return "fd://" + strconv.Itoa(a.FD)
 	}
-	return net.JoinHostPort(a.Host, strconv.Itoa(a.Port))
+	s := net.JoinHostPort(a.Host, strconv.Itoa(a.Port))
+	if strings.HasPrefix(s, "unix:") { // a host named "unix" would read back as a socket path
+		return "tcp://" + s
+	}
+	return s
 }
 
 // ParseBind parses one bind entry the way gunicorn 20.1 does ("HOST", "HOST:PORT",
