@@ -43,7 +43,7 @@ func ReadCertInfo(path string) (CertInfo, error) {
 	}
 	info, err := ParseCertInfo(data)
 	if err != nil {
-		return CertInfo{}, fmt.Errorf("gunicorn: certificate %s: %w", path, err)
+		return CertInfo{}, fmt.Errorf("%s: %w", path, err) // the file first, as a log line names it
 	}
 	info.Path = path
 	return info, nil

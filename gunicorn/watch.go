@@ -2,7 +2,10 @@ package gunicorn
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
+	"fmt"
+	"os"
 	"time"
 )
 
@@ -30,6 +33,12 @@ func (e CertEvent) Renewed() bool {
 type CertWatcher struct {
 	// Path is the certificate file, e.g. the resolved Config.CertFile. Required.
 	Path string
+
+	// KeyFile, when set, is the private key read with the certificate (the resolved
+	// Config.KeyFile; Path again when the key is in the certificate file): a reading is then
+	// valid only when the key goes with the certificate, and a renewal reports once both have
+	// landed. "": the key is not read.
+	KeyFile string
 
 	// Interval is the time between readings. Zero: DefaultWatchInterval.
 	Interval time.Duration
@@ -69,6 +78,11 @@ func (w *CertWatcher) Serve(ctx context.Context) error {
 	)
 	read := func() {
 		info, err := ReadCertInfo(w.Path)
+		if err == nil && w.KeyFile != "" {
+			if err = checkKeyPair(w.Path, w.KeyFile); err != nil {
+				info = CertInfo{}
+			}
+		}
 		errText := ""
 		if err != nil {
 			errText = err.Error()
@@ -95,4 +109,21 @@ func (w *CertWatcher) Serve(ctx context.Context) error {
 			read()
 		}
 	}
+}
+
+// checkKeyPair reports whether the key in keyFile goes with the certificate in certFile; the
+// error names the file concerned.
+func checkKeyPair(certFile, keyFile string) error {
+	certPEM, err := os.ReadFile(certFile)
+	if err != nil {
+		return err
+	}
+	keyPEM, err := os.ReadFile(keyFile)
+	if err != nil {
+		return err
+	}
+	if _, err := tls.X509KeyPair(certPEM, keyPEM); err != nil {
+		return fmt.Errorf("%s does not go with %s: %w", keyFile, certFile, err)
+	}
+	return nil
 }

@@ -2,7 +2,6 @@ package supervise
 
 import (
 	"fmt"
-	"github.com/supervisord-lite/supervisord-lite/internal/ini"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/supervisord-lite/supervisord-lite/internal/ini"
 	"github.com/supervisord-lite/supervisord-lite/internal/shlex"
 )
 
@@ -29,6 +29,9 @@ func pyRepr(s string) string { return ini.Repr(s) }
 // resolve returns the executable and argv, with supervisord's checks and messages
 // (get_execv_args, check_execv_args). It runs at every spawn, as supervisord's does.
 func (p *process) resolve() (string, []string, error) {
+	if p.prog.CommandError != nil {
+		return "", nil, &spawnError{msg: p.prog.CommandError.Error()}
+	}
 	var argv []string
 	if p.prog.CommandLine != "" {
 		words, err := shlex.Split(p.prog.CommandLine)

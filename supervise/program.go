@@ -140,6 +140,12 @@ type Program struct {
 	// at each spawn, so that a line that cannot be split is a spawn error as in supervisord
 	// (`can't parse command "...": No closing quotation`).
 	CommandLine string
+	// CommandError, when set, says why the program cannot be run (a Python environment that
+	// could not be resolved, say): every start fails at once with this error as its spawn
+	// error, so the process goes BACKOFF and then FATAL as for a missing command, while the
+	// supervisor and the other programs run on. Command, Args and CommandLine are then
+	// ignored (and may be empty). nil = the program runs its command.
+	CommandError error
 	// Dir is the working directory; "" = the supervisor's.
 	Dir string
 	// Env is added to the child's environment after the supervisor's own environment and the

@@ -165,6 +165,8 @@ func TestRowSpawnFailures(t *testing.T) {
 		{"not-executable", Program{Command: plain}, "command at '" + plain + "' is not executable", ErrNotExecutable, nil},
 		{"unparsable", Program{CommandLine: `sh -c "echo`}, `can't parse command 'sh -c "echo': No closing quotation`, ErrNotExecutable, nil},
 		{"empty", Program{CommandLine: "   "}, "command is empty", ErrNotExecutable, nil},
+		{"command-error", Program{CommandError: errors.New("pyenv: version `3.9.99' is not installed (set by /app/.python-version)")},
+			"pyenv: version `3.9.99' is not installed (set by /app/.python-version)", ErrNotExecutable, nil},
 		{"fork-failed", Program{Command: "/bin/sh"}, "Too many processes in process table to spawn '/bin/sh'", ErrSpawn,
 			errors.New("Too many processes in process table to spawn '/bin/sh'")},
 	}

@@ -491,32 +491,18 @@ func (s *Supervisor) Update(ctx context.Context, groups []Group) (added, changed
 	if errs != nil {
 		return nil, nil, nil, errs
 	}
-	s.mu.Lock()
-	active := map[string]Group{}
-	for _, g := range s.groups {
-		active[g.cfg.Name] = g.cfg
-	}
-	s.mu.Unlock()
-	for _, g := range groups {
-		cur, ok := active[g.Name]
-		switch {
-		case !ok:
-			added = append(added, g.Name)
-		case !sameGroup(cur, g):
-			changed = append(changed, g.Name)
-		}
-	}
-	for name := range active {
-		if _, ok := want[name]; !ok {
-			removed = append(removed, name)
-		}
+	active := s.activeGroups()
+	added, changed, removed = diffGroups(active, groups)
+	prio := make(map[string]int, len(active))
+	for _, a := range active {
+		prio[a.name] = a.cfg.Priority
 	}
 	sort.Strings(removed)
 	for _, name := range removed {
 		errs = multierror.Append(errs, s.stopAndRemove(ctx, name))
 	}
 	for _, name := range changed {
-		if active[name].Priority == want[name].Priority {
+		if prio[name] == want[name].Priority {
 			_, uerr := s.UpdateGroup(ctx, want[name])
 			errs = multierror.Append(errs, uerr)
 			continue
@@ -531,6 +517,56 @@ func (s *Supervisor) Update(ctx context.Context, groups []Group) (added, changed
 		errs = multierror.Append(errs, s.Add(ctx, want[name]))
 	}
 	return added, changed, removed, errs.ErrorOrNil()
+}
+
+// Diff compares groups with the active groups as Update would, without changing anything
+// (supervisorctl reread): added are the names of groups not active, changed those active
+// with another spec (any difference in name, priority or programs, AUTO log paths compared
+// as AUTO), both in the order of groups; removed are the active groups missing from groups,
+// in the order they were added (supervisord's order).
+func (s *Supervisor) Diff(groups []Group) (added, changed, removed []string) {
+	return diffGroups(s.activeGroups(), groups)
+}
+
+// activeGroup is an active group's spec, in the order groups were added.
+type activeGroup struct {
+	name string
+	cfg  Group
+}
+
+func (s *Supervisor) activeGroups() []activeGroup {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]activeGroup, len(s.groups))
+	for i, g := range s.groups {
+		out[i] = activeGroup{g.cfg.Name, g.cfg}
+	}
+	return out
+}
+
+// diffGroups is the comparison of Diff and Update.
+func diffGroups(active []activeGroup, groups []Group) (added, changed, removed []string) {
+	cur := make(map[string]Group, len(active))
+	for _, a := range active {
+		cur[a.name] = a.cfg
+	}
+	want := make(map[string]bool, len(groups))
+	for _, g := range groups {
+		want[g.Name] = true
+		old, ok := cur[g.Name]
+		switch {
+		case !ok:
+			added = append(added, g.Name)
+		case !sameGroup(old, g):
+			changed = append(changed, g.Name)
+		}
+	}
+	for _, a := range active {
+		if !want[a.name] {
+			removed = append(removed, a.name)
+		}
+	}
+	return added, changed, removed
 }
 
 func (s *Supervisor) stopAndRemove(ctx context.Context, name string) error {

@@ -110,3 +110,30 @@ func kidsNamed(h *harness, name string) []*fakeChild {
 	}
 	return out
 }
+
+// Diff tells what Update would do and changes nothing: added and changed in the order given,
+// removed in the order the groups were added.
+func TestDiffChangesNothing(t *testing.T) {
+	h := newHarness(t)
+	g := func(name string, args ...string) Group {
+		p := quiet(name)
+		p.Args = args
+		return Group{Name: name, Priority: 999, Programs: []Program{p}}
+	}
+	for _, name := range []string{"keep", "zgone", "chg", "agone"} {
+		require.NoError(t, h.sv.Add(bg, g(name)))
+	}
+	added, changed, removed := h.sv.Diff([]Group{g("keep"), g("new2"), g("chg", "x"), g("new1")})
+	assert.Equal(t, []string{"new2", "new1"}, added)
+	assert.Equal(t, []string{"chg"}, changed)
+	assert.Equal(t, []string{"zgone", "agone"}, removed)
+	var names []string
+	for _, gi := range h.sv.Groups() {
+		names = append(names, gi.Name)
+	}
+	assert.Equal(t, []string{"keep", "zgone", "chg", "agone"}, names)
+	a, c, r := h.sv.Diff([]Group{g("keep"), g("zgone"), g("chg"), g("agone")})
+	assert.Empty(t, a)
+	assert.Empty(t, c)
+	assert.Empty(t, r)
+}

@@ -5,20 +5,24 @@
 //	supervisord-lite [supervisord options]     the daemon (same options as supervisord)
 //	supervisord-lite ctl [supervisorctl options] command [args]
 //
-// It is thin: it wires the packages supervise, supervise/conf, supervise/rpc and logrotate.
-// Build it with CGO_ENABLED=0 (make build) for one static binary. After a burst of activity it
-// hands the memory it freed back to the OS (memtrim.go) and drops the pages of its own code
-// from its resident set (codepages_linux.go).
+// It is thin: it wires the packages supervise/daemon (the daemon), supervise/pyapp ([gunicorn:x]
+// sections and python_env programs) and the ctl. Build it with CGO_ENABLED=0 (make build) for
+// one static binary. After a burst of activity it hands the memory it freed back to the OS
+// (memtrim.go) and drops the pages of its own code from its resident set (codepages_linux.go).
 package main
 
 import (
 	"os"
 	"path/filepath"
+
+	"github.com/supervisord-lite/supervisord-lite/supervise"
+	"github.com/supervisord-lite/supervisord-lite/supervise/daemon"
+	"github.com/supervisord-lite/supervisord-lite/supervise/pyapp"
 )
 
 // version is what -v and `ctl version` print: the supervisord release whose behaviour and
 // XML-RPC API this program reproduces.
-const version = "4.2.5"
+const version = daemon.DefaultVersion
 
 func main() {
 	args := os.Args[1:]
@@ -28,5 +32,18 @@ func main() {
 	if filepath.Base(os.Args[0]) == "supervisorctl-lite" {
 		os.Exit(runCtl(os.Args[0], args, os.Stdout, os.Stderr))
 	}
-	os.Exit(runDaemon(os.Args[0], args))
+	os.Exit(daemon.Main(os.Args[0], args, version, daemonOptions()))
+}
+
+// daemonOptions wires the daemon: [gunicorn:x] and python_env programs, their certificate
+// monitor (reloads and the expiry in the status), and the memory trimmer.
+func daemonOptions() daemon.Options {
+	certs := &pyapp.CertMonitor{}
+	trim := newMemTrimmer()
+	return daemon.Options{
+		Sections: []daemon.SectionKind{pyapp.Sections{}},
+		Services: []daemon.Service{certs, trim},
+		// Status answers are the daemon's biggest: the trimmer counts them as activity.
+		StatusHooks: []func([]supervise.ProcessInfo){certs.Note, trim.statusHook},
+	}
 }

@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
-	"log/slog"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"time"
 
 	"github.com/supervisord-lite/supervisord-lite/supervise"
+	"github.com/supervisord-lite/supervisord-lite/supervise/daemon"
 )
 
 // A burst of activity (start-up, a reload, a crash storm, a client polling the status of 500
@@ -32,18 +32,29 @@ const (
 	trimQuiet = time.Second
 )
 
-// newMemTrimmer returns the daemon's trimmer; the first failure to release code pages goes
-// to log (a warning: the daemon works as before, with more resident memory).
-func newMemTrimmer(log *slog.Logger) *memTrimmer {
-	failed := false
-	release := func() {
-		if err := releaseCode(); err != nil && !failed {
-			failed = true
-			log.Warn("could not release the pages of the daemon's code: " + err.Error())
+// newMemTrimmer returns the daemon's trimmer (a daemon.Service); the first failure to
+// release code pages goes to the daemon's log (a warning: the daemon works as before, with
+// more resident memory).
+func newMemTrimmer() *memTrimmer {
+	return &memTrimmer{bytes: trimBytes, quiet: trimQuiet, trim: freeMemory, poked: make(chan struct{}, 1)}
+}
+
+// Serve watches one run's supervisor until ctx ends (daemon.Service).
+func (m *memTrimmer) Serve(ctx context.Context, run daemon.Run) error {
+	if m.release == nil {
+		failed := false
+		log := run.Logger
+		m.release = func() {
+			if err := releaseCode(); err != nil && !failed {
+				failed = true
+				log.Warn("could not release the pages of the daemon's code: " + err.Error())
+			}
 		}
 	}
-	return &memTrimmer{bytes: trimBytes, quiet: trimQuiet, trim: freeMemory, release: release,
-		poked: make(chan struct{}, 1)}
+	events, cancel := run.Supervisor.Subscribe(256)
+	defer cancel()
+	m.watch(ctx, events)
+	return nil
 }
 
 // freeMemory collects twice, so that buffers pooled in a sync.Pool (kept over one collection)
@@ -65,19 +76,8 @@ func (m *memTrimmer) poke() {
 	}
 }
 
-// start watches sup until ctx ends or the returned stop is called (it waits for the watcher).
-func (m *memTrimmer) start(ctx context.Context, sup *supervise.Supervisor) (stop func()) {
-	events, cancel := sup.Subscribe(256)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		m.watch(ctx, events)
-	}()
-	return func() {
-		cancel()
-		<-done
-	}
-}
+// statusHook pokes for each status answer (a daemon.Options.StatusHooks entry).
+func (m *memTrimmer) statusHook([]supervise.ProcessInfo) { m.poke() }
 
 func (m *memTrimmer) watch(ctx context.Context, events <-chan supervise.Event) {
 	quiet := time.NewTimer(time.Hour)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/supervisord-lite/supervisord-lite/supervise/daemon"
 	"io"
 	"log/slog"
 	"sync/atomic"
@@ -93,9 +94,7 @@ func TestMemTrimmerPoke(t *testing.T) {
 	defer stop()
 	time.Sleep(3 * m.quiet)
 	assert.Len(t, trims, 0, "no activity, no trim")
-	b := backend{Supervisor: sv, trim: m}
-	_, err := b.Status("nosuch")
-	require.Error(t, err)
+	m.statusHook(nil)              // the daemon calls it for every status answer (daemonOptions)
 	trimSink = make([]byte, 1<<20) // allocations since the start: at least m.bytes
 	select {
 	case <-trims:
@@ -110,14 +109,31 @@ func TestMemTrimmerPoke(t *testing.T) {
 
 var trimSink []byte
 
-// stop ends the watcher even when no event ever came.
+// Serve (the daemon's service) and stop end the watcher even when no event ever came.
 func TestMemTrimmerStops(t *testing.T) {
 	sv := serveEngine(t)
-	m := newMemTrimmer(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	m := newMemTrimmer()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- m.Serve(ctx, daemon.Run{Supervisor: sv, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	}()
+	cancel()
+	require.NoError(t, <-done)
 	stop := m.start(context.Background(), sv)
 	stop()
-	ctx, cancel := context.WithCancel(context.Background())
-	stop = m.start(ctx, sv)
-	cancel()
-	stop()
+}
+
+// start watches sup (as Serve does) until ctx ends or the returned stop is called (it waits for the watcher).
+func (m *memTrimmer) start(ctx context.Context, sup *supervise.Supervisor) (stop func()) {
+	events, cancel := sup.Subscribe(256)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		m.watch(ctx, events)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }

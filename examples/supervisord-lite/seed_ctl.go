@@ -12,14 +12,14 @@ import (
 	"github.com/supervisord-lite/supervisord-lite/gunicorn"
 	"github.com/supervisord-lite/supervisord-lite/supervise/conf"
 	"github.com/supervisord-lite/supervisord-lite/supervise/ctl"
+	"github.com/supervisord-lite/supervisord-lite/supervise/pyapp"
 	"github.com/supervisord-lite/supervisord-lite/supervise/rpc"
 )
 
 // The seed stack's ctl actions, added to supervisorctl's: explain and ps. Both need the
 // daemon on this host: they read its process table with gopsutil (the XML-RPC API has no
-// method for it), and explain re-resolves the config file with the daemon's environment.
-// They stay here, beside the [gunicorn:x] composition they explain, until that composition
-// is a package of its own.
+// method for it), and explain re-resolves the config file with the daemon's environment
+// (pyapp.Resolve: what the daemon decides for each [gunicorn:x] and python_env program).
 
 func explainAction() ctl.Command {
 	return ctl.Command{Name: "explain", Run: doExplain, Help: []string{
@@ -81,7 +81,7 @@ func doExplain(s *ctl.Session, arg string) error {
 		s.SetExit(ctl.ExitGeneric)
 		return nil
 	}
-	sps, err := seedExpand(cfg, environ)
+	sps, err := pyapp.Resolve(cfg, environ)
 	if err != nil {
 		s.Output("Error: " + err.Error())
 		s.SetExit(ctl.ExitGeneric)
@@ -99,7 +99,7 @@ func doExplain(s *ctl.Session, arg string) error {
 	return nil
 }
 
-func explain(s *ctl.Session, sp seedProgram, envNote string, live *rpc.ProcessInfo) {
+func explain(s *ctl.Session, sp pyapp.Resolved, envNote string, live *rpc.ProcessInfo) {
 	ctx := s.Context()
 	out := func(k, v string) { s.Output(fmt.Sprintf("  %-12s %s", k+":", v)) }
 	s.Output(fmt.Sprintf("%s  [%s]", rpc.Namespec(sp.Group, sp.Name), sp.Section))
@@ -112,8 +112,8 @@ func explain(s *ctl.Session, sp seedProgram, envNote string, live *rpc.ProcessIn
 	}
 	out("directory", sp.Dir)
 	out("resolved by", envNote)
-	if sp.Err != "" {
-		out("python", "NOT RESOLVED: "+sp.Err)
+	if sp.Err != nil {
+		out("python", "NOT RESOLVED: "+sp.Err.Error())
 		out("command", strings.Join(sp.Argv, " ")+"  (cannot run: the program goes FATAL with the message above)")
 		return
 	}
@@ -126,12 +126,12 @@ func explain(s *ctl.Session, sp seedProgram, envNote string, live *rpc.ProcessIn
 		venv = "(none: not a virtualenv)"
 	}
 	out("venv", venv)
-	out("argv", commandLine(sp.Argv))
+	out("argv", pyapp.CommandLine(sp.Argv))
 	if live != nil {
 		if pid := live.Pid; pid > 0 {
 			if p, err := process.NewProcessWithContext(ctx, int32(pid)); err == nil {
 				if cl, err := p.CmdlineSliceWithContext(ctx); err == nil && len(cl) > 0 {
-					out("running", fmt.Sprintf("pid %d: %s", pid, commandLine(cl)))
+					out("running", fmt.Sprintf("pid %d: %s", pid, pyapp.CommandLine(cl)))
 				}
 			}
 		}

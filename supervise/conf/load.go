@@ -348,8 +348,8 @@ func (l *loader) supervisord(base map[string]any) {
 		l.add(&Error{Msg: ".ini file does not include supervisord section", File: l.file})
 	}
 	here := map[string]any{"here": l.here}
-	s.Minfds, _ = conv(c, "minfds", "1024", here, pyInt)
-	s.Minprocs, _ = conv(c, "minprocs", "200", here, pyInt)
+	s.Minfds, _ = conv(c, "minfds", "1024", here, ParseInt)
+	s.Minprocs, _ = conv(c, "minprocs", "200", here, ParseInt)
 	if d, line, present, ok := c.get("directory", "", here); present && ok {
 		if v, err := existingDirectory(d); err != nil {
 			c.fail(line, err)
@@ -360,18 +360,18 @@ func (l *loader) supervisord(base map[string]any) {
 	if u, _, present, ok := c.get("user", "", here); present && ok {
 		s.User = u
 	}
-	s.Umask, _ = conv(c, "umask", "022", here, octal)
+	s.Umask, _ = conv(c, "umask", "022", here, ParseOctal)
 	s.Logfile, _ = conv(c, "logfile", "supervisord.log", here, existingDirpath)
-	s.LogfileMaxBytes, _ = conv(c, "logfile_maxbytes", "50MB", here, byteSize)
-	s.LogfileBackups, _ = conv(c, "logfile_backups", "10", here, pyInt)
+	s.LogfileMaxBytes, _ = conv(c, "logfile_maxbytes", "50MB", here, ParseByteSize)
+	s.LogfileBackups, _ = conv(c, "logfile_backups", "10", here, ParseInt)
 	s.LogLevel, _ = conv(c, "loglevel", "info", here, loggingLevel)
 	s.Pidfile, _ = conv(c, "pidfile", "supervisord.pid", here, existingDirpath)
 	s.Identifier, _, _, _ = c.get("identifier", "supervisor", here)
-	s.Nodaemon, _ = conv(c, "nodaemon", "false", here, boolean)
-	s.Silent, _ = conv(c, "silent", "false", here, boolean)
+	s.Nodaemon, _ = conv(c, "nodaemon", "false", here, ParseBool)
+	s.Silent, _ = conv(c, "silent", "false", here, ParseBool)
 	s.Childlogdir, _ = conv(c, "childlogdir", tempDir(), here, existingDirectory)
-	s.Nocleanup, _ = conv(c, "nocleanup", "false", here, boolean)
-	s.StripANSI, _ = conv(c, "strip_ansi", "false", here, boolean)
+	s.Nocleanup, _ = conv(c, "nocleanup", "false", here, ParseBool)
+	s.StripANSI, _ = conv(c, "strip_ansi", "false", here, ParseBool)
 	envStr, line, _, ok := c.get("environment", "", here)
 	if !ok {
 		return
@@ -527,7 +527,7 @@ func (l *loader) servers() {
 					srv.Chown = v
 				}
 				if chmod, line, present, ok := c.get("chmod", "", nil); present && ok {
-					v, err := octal(chmod)
+					v, err := ParseOctal(chmod)
 					if err != nil {
 						c.fail(line, errorf("Invalid chmod value %s", chmod))
 					}

@@ -54,7 +54,7 @@ func (l *loader) processGroups() []Group {
 		if !ok {
 			continue
 		}
-		prio, ok := conv(c, "priority", "999", here, pyInt)
+		prio, ok := conv(c, "priority", "999", here, ParseInt)
 		if !ok {
 			continue
 		}
@@ -100,7 +100,7 @@ func (l *loader) processGroups() []Group {
 			c.fail(0, err)
 			continue
 		}
-		prio, ok := conv(c, "priority", "999", here, pyInt)
+		prio, ok := conv(c, "priority", "999", here, ParseInt)
 		if !ok {
 			continue
 		}
@@ -119,11 +119,11 @@ func (l *loader) processGroups() []Group {
 		}
 		c := l.section(sec.Name, false)
 		pool := afterColon(sec.Name)
-		prio, ok1 := conv(c, "priority", "-1", here, pyInt)
+		prio, ok1 := conv(c, "priority", "-1", here, ParseInt)
 		bs, bsLine, _, ok2 := c.get("buffer_size", "10", here)
 		var bufferSize int
 		if ok2 {
-			n, err := pyInt(bs)
+			n, err := ParseInt(bs)
 			switch {
 			case err != nil:
 				c.fail(bsLine, err)
@@ -152,12 +152,12 @@ func (l *loader) processGroups() []Group {
 				c.fail(0, errorf(`[%s] section requires an "events" line`, sec.Name))
 			}
 			for _, e := range events {
-				if !eventTypes[e] {
+				if !isEventType(e) {
 					c.fail(evLine, errorf("Unknown event type %s in [%s] events", e, sec.Name))
 				}
 			}
 		}
-		if redirect, ok := conv(c, "redirect_stderr", "false", here, boolean); ok && redirect {
+		if redirect, ok := conv(c, "redirect_stderr", "false", here, ParseBool); ok && redirect {
 			v, _ := c.raw("redirect_stderr")
 			c.fail(v.Line, errorf("[%s] section sets redirect_stderr=true but this is not allowed because it will interfere with the eventlistener protocol", sec.Name))
 		}
@@ -181,7 +181,7 @@ func (l *loader) processGroups() []Group {
 			c.fail(0, err)
 			continue
 		}
-		prio, _ := conv(c, "priority", "999", here, pyInt)
+		prio, _ := conv(c, "priority", "999", here, ParseInt)
 		var procUID *int
 		if u, line, present, ok := c.get("user", "", here); present && ok {
 			uid, err := nameToUID(u)
@@ -192,7 +192,7 @@ func (l *loader) processGroups() []Group {
 		}
 		sock := FastCGISocket{}
 		if b, line, present, ok := c.get("socket_backlog", "", here); present && ok {
-			n, err := pyInt(b)
+			n, err := ParseInt(b)
 			if err != nil {
 				c.fail(line, err)
 			} else if n < 1 || n > 65535 {
@@ -210,7 +210,7 @@ func (l *loader) processGroups() []Group {
 		}
 		var mode *int
 		if m, line, present, ok := c.get("socket_mode", "", here); present && ok {
-			v, err := octal(m)
+			v, err := ParseOctal(m)
 			if err != nil {
 				c.fail(line, errorf("Invalid socket_mode value %s", m))
 			}
@@ -314,24 +314,24 @@ func (l *loader) processesFromSection(section, group string, defaults map[string
 		return nil, false
 	}
 	common := map[string]any{"here": l.here, "program_name": progName, "host_node_name": l.host, "group_name": group}
-	priority, _ := conv(c, "priority", "999", common, pyInt)
-	autostart, _ := conv(c, "autostart", "true", common, boolean)
+	priority, _ := conv(c, "priority", "999", common, ParseInt)
+	autostart, _ := conv(c, "autostart", "true", common, ParseBool)
 	autorestart, _ := conv(c, "autorestart", "unexpected", common, autoRestart)
-	startsecs, _ := conv(c, "startsecs", "1", common, pyInt)
-	startretries, _ := conv(c, "startretries", "3", common, pyInt)
+	startsecs, _ := conv(c, "startsecs", "1", common, ParseInt)
+	startretries, _ := conv(c, "startretries", "3", common, ParseInt)
 	stopsignal, _ := conv(c, "stopsignal", "TERM", common, signalNumber)
-	stopwaitsecs, _ := conv(c, "stopwaitsecs", "10", common, pyInt)
-	stopasgroup, _ := conv(c, "stopasgroup", "false", common, boolean)
-	killasgroup, _ := conv(c, "killasgroup", strconv.FormatBool(stopasgroup), common, boolean)
+	stopwaitsecs, _ := conv(c, "stopwaitsecs", "10", common, ParseInt)
+	stopasgroup, _ := conv(c, "stopasgroup", "false", common, ParseBool)
+	killasgroup, _ := conv(c, "killasgroup", strconv.FormatBool(stopasgroup), common, ParseBool)
 	exitcodes, _ := conv(c, "exitcodes", "0", common, exitCodes)
-	redirect, _ := conv(c, "redirect_stderr", "false", common, boolean)
-	numprocs, numOK := conv(c, "numprocs", "1", common, pyInt)
-	numprocsStart, startOK := conv(c, "numprocs_start", "0", common, pyInt)
+	redirect, _ := conv(c, "redirect_stderr", "false", common, ParseBool)
+	numprocs, numOK := conv(c, "numprocs", "1", common, ParseInt)
+	numprocsStart, startOK := conv(c, "numprocs_start", "0", common, ParseInt)
 	envRaw, envPresent := c.raw("environment")
-	stdoutCap, _ := conv(c, "stdout_capture_maxbytes", "0", common, byteSize)
-	stdoutEvents, _ := conv(c, "stdout_events_enabled", "false", common, boolean)
-	stderrCap, _ := conv(c, "stderr_capture_maxbytes", "0", common, byteSize)
-	stderrEvents, _ := conv(c, "stderr_events_enabled", "false", common, boolean)
+	stdoutCap, _ := conv(c, "stdout_capture_maxbytes", "0", common, ParseByteSize)
+	stdoutEvents, _ := conv(c, "stdout_events_enabled", "false", common, ParseBool)
+	stderrCap, _ := conv(c, "stderr_capture_maxbytes", "0", common, ParseByteSize)
+	stderrEvents, _ := conv(c, "stderr_events_enabled", "false", common, ParseBool)
 	var serverURL *string
 	if s, _, present, ok := c.get("serverurl", "", common); present && ok {
 		if !(s != "" && strings.ToUpper(ini.Strip(s)) == "AUTO") {
@@ -350,7 +350,7 @@ func (l *loader) processesFromSection(section, group string, defaults map[string
 	}
 	var umask *int
 	if u, line, present, ok := c.get("umask", "", common); present && ok {
-		if n, err := octal(u); err != nil {
+		if n, err := ParseOctal(u); err != nil {
 			c.fail(line, err)
 		} else {
 			umask = &n
@@ -433,9 +433,9 @@ func (l *loader) processesFromSection(section, group string, defaults map[string
 					lc.Mode, lc.Path = mode, path
 				}
 			}
-			lc.Backups, _ = conv(c, k+"_logfile_backups", "10", common, pyInt)
-			lc.MaxBytes, _ = conv(c, k+"_logfile_maxbytes", "50MB", common, byteSize)
-			lc.Syslog, _ = conv(c, k+"_syslog", "false", common, boolean)
+			lc.Backups, _ = conv(c, k+"_logfile_backups", "10", common, ParseInt)
+			lc.MaxBytes, _ = conv(c, k+"_logfile_maxbytes", "50MB", common, ParseByteSize)
+			lc.Syslog, _ = conv(c, k+"_syslog", "false", common, ParseBool)
 			if lc.Mode == logSyslog {
 				l.warn(fmt.Sprintf("For [%s], %s=syslog but this is deprecated and will be removed.  Use %s_syslog=true to enable syslog instead.", section, lfKey, k))
 				lc.Mode, lc.Syslog = LogNothing, true

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/supervisord-lite/supervisord-lite/internal/ini"
+	"github.com/supervisord-lite/supervisord-lite/supervise"
 )
 
 // This file holds supervisord's value types (datatypes.py) with their accepted forms and their
@@ -23,9 +24,10 @@ func (e valueError) Error() string { return string(e) }
 
 func errorf(format string, args ...any) error { return valueError(fmt.Sprintf(format, args...)) }
 
-// pyInt is Python's int(s) in base 10: surrounding whitespace, one sign, digits with single
-// underscores between them.
-func pyInt(s string) (int, error) {
+// ParseInt is Python's int(s) in base 10, as supervisord reads integer options and
+// command-line values: surrounding whitespace, one sign, digits with single underscores
+// between them. The error reads as Python's ("invalid literal for int() with base 10: 'x'").
+func ParseInt(s string) (int, error) {
 	n, ok := parseInt(ini.Strip(s), 10)
 	if !ok {
 		return 0, errorf("invalid literal for int() with base 10: %s", ini.Repr(s))
@@ -70,8 +72,9 @@ var (
 	falsy  = map[string]bool{"no": true, "false": true, "off": true, "0": true}
 )
 
-// boolean is datatypes.boolean.
-func boolean(s string) (bool, error) {
+// ParseBool is supervisord's boolean (datatypes.boolean): yes/true/on/1 and no/false/off/0,
+// in any case. The error reads as supervisord's ("not a valid boolean value: 'x'").
+func ParseBool(s string) (bool, error) {
 	l := strings.ToLower(s)
 	switch {
 	case truthy[l]:
@@ -82,8 +85,10 @@ func boolean(s string) (bool, error) {
 	return false, errorf("not a valid boolean value: %s", ini.Repr(s))
 }
 
-// byteSize is datatypes.byte_size: an integer with an optional KB, MB or GB suffix.
-func byteSize(s string) (int64, error) {
+// ParseByteSize is supervisord's byte_size (datatypes.byte_size): an integer in bytes with
+// an optional KB, MB or GB suffix (any case; 1024, 1024² or 1024³ bytes). The error is
+// ParseInt's for the number without its suffix.
+func ParseByteSize(s string) (int64, error) {
 	v := strings.ToLower(s)
 	mult := int64(1)
 	if len(v) >= 2 {
@@ -96,23 +101,17 @@ func byteSize(s string) (int64, error) {
 			mult, v = 1024*1024*1024, v[:len(v)-2]
 		}
 	}
-	n, err := pyInt(v)
+	n, err := ParseInt(v)
 	if err != nil {
 		return 0, err
 	}
 	return int64(n) * mult, nil
 }
 
-// signalNames are the names Python's signal module has on Linux (getattr(signal, 'SIG'+NAME)).
-var signalNames = map[string]int{
-	"SIGABRT": 6, "SIGALRM": 14, "SIGBUS": 7, "SIGCHLD": 17, "SIGCLD": 17, "SIGCONT": 18,
-	"SIGFPE": 8, "SIGHUP": 1, "SIGILL": 4, "SIGINT": 2, "SIGIO": 29, "SIGIOT": 6, "SIGKILL": 9,
-	"SIGPIPE": 13, "SIGPOLL": 29, "SIGPROF": 27, "SIGPWR": 30, "SIGQUIT": 3, "SIGRTMAX": 64,
-	"SIGRTMIN": 34, "SIGSEGV": 11, "SIGSTKFLT": 16, "SIGSTOP": 19, "SIGSYS": 31, "SIGTERM": 15,
-	"SIGTRAP": 5, "SIGTSTP": 20, "SIGTTIN": 21, "SIGTTOU": 22, "SIGURG": 23, "SIGUSR1": 10,
-	"SIGUSR2": 12, "SIGVTALRM": 26, "SIGWINCH": 28, "SIGXCPU": 24, "SIGXFSZ": 25,
-	"SIG_BLOCK": 0, "SIG_DFL": 0, "SIG_IGN": 1, "SIG_SETMASK": 2, "SIG_UNBLOCK": 1,
-}
+// pySignalConstants are the attributes of Python's signal module that getattr(signal,
+// 'SIG'+NAME) finds besides the signals (supervise.SignalNumber has those): supervisord
+// accepts stopsignal=_DFL and the like.
+var pySignalConstants = map[string]int{"SIG_BLOCK": 0, "SIG_DFL": 0, "SIG_IGN": 1, "SIG_SETMASK": 2, "SIG_UNBLOCK": 1}
 
 // validSignal is supervisord's SIGNUMS: every value above (0..31, 34 and 64).
 func validSignal(n int) bool {
@@ -127,7 +126,10 @@ func signalNumber(s string) (int, error) {
 		if !strings.HasPrefix(name, "SIG") {
 			name = "SIG" + name
 		}
-		v, ok := signalNames[name]
+		v, ok := pySignalConstants[name]
+		if sig, found := supervise.SignalNumber(name); found {
+			v, ok = int(sig), true
+		}
 		if !ok {
 			return 0, errorf("value %s is not a valid signal name", ini.Repr(s))
 		}
@@ -146,7 +148,7 @@ func exitCodes(s string) ([]int, error) {
 	}
 	var out []int
 	for _, p := range strings.Split(s, ",") {
-		n, err := pyInt(p)
+		n, err := ParseInt(p)
 		if err != nil || n < 0 || n > 255 {
 			return nil, errorf("not a valid list of exit codes: %s", ini.Repr(s))
 		}
@@ -155,8 +157,9 @@ func exitCodes(s string) ([]int, error) {
 	return out, nil
 }
 
-// octal is datatypes.octal_type.
-func octal(s string) (int, error) {
+// ParseOctal is supervisord's octal_type (Python's int(s, 8): an optional 0o prefix). The
+// error reads as supervisord's ("x can not be converted to an octal type").
+func ParseOctal(s string) (int, error) {
 	n, ok := parseInt(ini.Strip(s), 8)
 	if !ok {
 		return 0, errorf("%s can not be converted to an octal type", s)
@@ -363,7 +366,7 @@ func colonUserGroup(s string) ([2]int, error) {
 
 // portNumber is datatypes.port_number.
 func portNumber(s string) (int, error) {
-	n, err := pyInt(s)
+	n, err := ParseInt(s)
 	if err != nil {
 		return 0, err
 	}
@@ -424,27 +427,28 @@ func listOfStrings(s string) []string {
 	return parts
 }
 
-// eventTypes are supervisord's EventTypes names.
-var eventTypes = map[string]bool{}
+// eventTypeNames are supervisord's EventTypes names, sorted.
+const eventTypeNames = `EVENT PROCESS_COMMUNICATION PROCESS_COMMUNICATION_STDERR
+	PROCESS_COMMUNICATION_STDOUT PROCESS_GROUP PROCESS_GROUP_ADDED PROCESS_GROUP_REMOVED
+	PROCESS_LOG PROCESS_LOG_STDERR PROCESS_LOG_STDOUT PROCESS_STATE PROCESS_STATE_BACKOFF
+	PROCESS_STATE_EXITED PROCESS_STATE_FATAL PROCESS_STATE_RUNNING PROCESS_STATE_STARTING
+	PROCESS_STATE_STOPPED PROCESS_STATE_STOPPING PROCESS_STATE_UNKNOWN REMOTE_COMMUNICATION
+	SUPERVISOR_STATE_CHANGE SUPERVISOR_STATE_CHANGE_RUNNING SUPERVISOR_STATE_CHANGE_STOPPING
+	TICK TICK_3600 TICK_5 TICK_60`
 
-func init() {
-	for _, n := range strings.Fields(`EVENT PROCESS_COMMUNICATION PROCESS_COMMUNICATION_STDERR
-		PROCESS_COMMUNICATION_STDOUT PROCESS_GROUP PROCESS_GROUP_ADDED PROCESS_GROUP_REMOVED
-		PROCESS_LOG PROCESS_LOG_STDERR PROCESS_LOG_STDOUT PROCESS_STATE PROCESS_STATE_BACKOFF
-		PROCESS_STATE_EXITED PROCESS_STATE_FATAL PROCESS_STATE_RUNNING PROCESS_STATE_STARTING
-		PROCESS_STATE_STOPPED PROCESS_STATE_STOPPING PROCESS_STATE_UNKNOWN REMOTE_COMMUNICATION
-		SUPERVISOR_STATE_CHANGE SUPERVISOR_STATE_CHANGE_RUNNING SUPERVISOR_STATE_CHANGE_STOPPING
-		TICK TICK_3600 TICK_5 TICK_60`) {
-		eventTypes[n] = true
+// isEventType reports whether name is one of supervisord's event type names.
+func isEventType(name string) bool {
+	for _, n := range strings.Fields(eventTypeNames) {
+		if n == name {
+			return true
+		}
 	}
+	return false
 }
 
 // EventTypes returns the event type names an [eventlistener:x] events= line may use, sorted.
 func EventTypes() []string {
-	out := make([]string, 0, len(eventTypes))
-	for n := range eventTypes {
-		out = append(out, n)
-	}
+	out := strings.Fields(eventTypeNames)
 	sort.Strings(out)
 	return out
 }
@@ -453,8 +457,3 @@ func EventTypes() []string {
 func pySplit(s string) []string { return strings.FieldsFunc(s, ini.IsSpace) }
 
 var errNotAbs = errors.New("not absolute")
-
-// ParseInt is Python's int(s) in base 10, which supervisord and supervisorctl apply to
-// numbers given as text: surrounding whitespace, one sign, digits with single underscores
-// between them; the error is Python's ("invalid literal for int() with base 10: 'x'").
-func ParseInt(s string) (int, error) { return pyInt(s) }

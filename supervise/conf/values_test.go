@@ -17,22 +17,22 @@ import (
 )
 
 func TestValueTypes(t *testing.T) {
-	n, err := byteSize("50MB")
+	n, err := ParseByteSize("50MB")
 	require.NoError(t, err)
 	assert.Equal(t, int64(52428800), n)
-	_, err = byteSize("1K")
+	_, err = ParseByteSize("1K")
 	assert.EqualError(t, err, "invalid literal for int() with base 10: '1k'")
 	s, err := signalNumber("sigterm")
 	require.NoError(t, err)
 	assert.Equal(t, 15, s)
 	_, err = signalNumber("GRACEFUL")
 	assert.EqualError(t, err, "value 'GRACEFUL' is not a valid signal name")
-	_, err = boolean("maybe")
+	_, err = ParseBool("maybe")
 	assert.EqualError(t, err, "not a valid boolean value: 'maybe'")
 	codes, err := exitCodes("0, 2")
 	require.NoError(t, err)
 	assert.Equal(t, []int{0, 2}, codes)
-	_, err = octal("999")
+	_, err = ParseOctal("999")
 	assert.EqualError(t, err, "999 can not be converted to an octal type")
 	host, port, err := inetAddress("*:9001")
 	require.NoError(t, err)
@@ -80,17 +80,17 @@ func pyTypes(t *testing.T, cases [][2]string) []map[string]any {
 func ours(kind, v string) (any, error) {
 	switch kind {
 	case "boolean":
-		return boolean(v)
+		return ParseBool(v)
 	case "integer":
-		return pyInt(v)
+		return ParseInt(v)
 	case "byte_size":
-		return byteSize(v)
+		return ParseByteSize(v)
 	case "signal":
 		return signalNumber(v)
 	case "exitcodes":
 		return exitCodes(v)
 	case "octal":
-		return octal(v)
+		return ParseOctal(v)
 	case "inet":
 		h, p, err := inetAddress(v)
 		return []any{h, p}, err

@@ -509,7 +509,7 @@ func (s *Session) doAvail(arg string) error {
 			auto = "auto"
 		}
 		s.Output(fmt.Sprintf("%s %s %s %d:%d", pad(rpc.Namespec(ci.Group, ci.Name), 32),
-			pad(inuse, 9), pad(auto, 9), ci.GroupPriority, ci.ProcessPriority))
+			pad(inuse, 9), pad(auto, 9), ci.GroupPrio, ci.ProcessPrio))
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"syscall"
 
 	"github.com/supervisord-lite/supervisord-lite/supervise"
+	"github.com/supervisord-lite/supervisord-lite/supervise/conf"
 )
 
 // Backend is the engine the server drives. *supervise.Supervisor satisfies it; tests use a
@@ -41,32 +42,9 @@ type stater interface {
 	State() supervise.SupervisorState
 }
 
-// ConfigInfo is what getAllConfigInfo returns for one process: the fields of supervisord's
-// struct, in its order. The daemon fills it from its configuration; supervisord writes 'none'
-// for an unset Directory, UID or ServerURL and 'auto' for an automatic log path, and so should
-// the daemon.
-type ConfigInfo struct {
-	Name, Group                        string
-	GroupPriority, ProcessPriority     int
-	InUse                              bool // the group is active (not only in the config file)
-	AutoStart                          bool
-	Directory, UID, Command, ServerURL string
-	ExitCodes                          []int
-	KillAsGroup, RedirectStderr        bool
-	StartRetries, StartSecs            int // StartSecs and StopWaitSecs in seconds
-	StopSignal, StopWaitSecs           int
-	Stdout, Stderr                     LogConfig
-}
-
-// LogConfig is the log part of ConfigInfo for one stream.
-type LogConfig struct {
-	Logfile         string
-	MaxBytes        int64
-	Backups         int
-	CaptureMaxBytes int64
-	EventsEnabled   bool
-	Syslog          bool
-}
+// ConfigInfo is one getAllConfigInfo entry (supervisorctl avail): supervise/conf's, the one
+// definition of it, which the server encodes and the client decodes.
+type ConfigInfo = conf.ConfigInfo
 
 // Reloader is what the daemon supplies for reloadConfig, addProcessGroup and
 // removeProcessGroup (supervisorctl reread, update, add and remove).

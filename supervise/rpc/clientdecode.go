@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/supervisord-lite/supervisord-lite/internal/xmlrpc"
@@ -161,35 +162,47 @@ func (d *decoder) configInfo(v any) ConfigInfo {
 			exit = append(exit, int(n))
 		}
 	}
-	log := func(prefix string) LogConfig {
-		return LogConfig{
-			Logfile:         d.str(s, prefix+"_logfile"),
-			MaxBytes:        int64(d.int(s, prefix+"_logfile_maxbytes")),
-			Backups:         d.int(s, prefix+"_logfile_backups"),
-			CaptureMaxBytes: int64(d.int(s, prefix+"_capture_maxbytes")),
-			EventsEnabled:   d.bool(s, prefix+"_events_enabled"),
-			Syslog:          d.bool(s, prefix+"_syslog"),
+	var uid *int // 'none', or the uid (an int, or its digits as our server sends them)
+	if x, ok := s.Get("uid"); ok {
+		switch u := x.(type) {
+		case int64:
+			n := int(u)
+			uid = &n
+		case string:
+			if n, err := strconv.Atoi(u); err == nil {
+				uid = &n
+			}
 		}
 	}
 	return ConfigInfo{
-		Name:            d.str(s, "name"),
-		Group:           d.str(s, "group"),
-		GroupPriority:   d.int(s, "group_prio"),
-		ProcessPriority: d.int(s, "process_prio"),
-		InUse:           d.bool(s, "inuse"),
-		AutoStart:       d.bool(s, "autostart"),
-		Directory:       d.str(s, "directory"),
-		UID:             d.str(s, "uid"),
-		Command:         d.str(s, "command"),
-		ServerURL:       d.str(s, "serverurl"),
-		ExitCodes:       exit,
-		KillAsGroup:     d.bool(s, "killasgroup"),
-		RedirectStderr:  d.bool(s, "redirect_stderr"),
-		StartRetries:    d.int(s, "startretries"),
-		StartSecs:       d.int(s, "startsecs"),
-		StopSignal:      d.int(s, "stopsignal"),
-		StopWaitSecs:    d.int(s, "stopwaitsecs"),
-		Stdout:          log("stdout"),
-		Stderr:          log("stderr"),
+		Name:                  d.str(s, "name"),
+		Group:                 d.str(s, "group"),
+		GroupPrio:             d.int(s, "group_prio"),
+		ProcessPrio:           d.int(s, "process_prio"),
+		InUse:                 d.bool(s, "inuse"),
+		AutoStart:             d.bool(s, "autostart"),
+		Directory:             d.str(s, "directory"),
+		UID:                   uid,
+		Command:               d.str(s, "command"),
+		ServerURL:             d.str(s, "serverurl"),
+		ExitCodes:             exit,
+		KillAsGroup:           d.bool(s, "killasgroup"),
+		RedirectStderr:        d.bool(s, "redirect_stderr"),
+		StartRetries:          d.int(s, "startretries"),
+		StartSecs:             d.int(s, "startsecs"),
+		StopSignal:            d.int(s, "stopsignal"),
+		StopWaitSecs:          d.int(s, "stopwaitsecs"),
+		StdoutLogfile:         d.str(s, "stdout_logfile"),
+		StdoutLogfileMaxBytes: int64(d.int(s, "stdout_logfile_maxbytes")),
+		StdoutLogfileBackups:  d.int(s, "stdout_logfile_backups"),
+		StdoutCaptureMaxBytes: int64(d.int(s, "stdout_capture_maxbytes")),
+		StdoutEventsEnabled:   d.bool(s, "stdout_events_enabled"),
+		StdoutSyslog:          d.bool(s, "stdout_syslog"),
+		StderrLogfile:         d.str(s, "stderr_logfile"),
+		StderrLogfileMaxBytes: int64(d.int(s, "stderr_logfile_maxbytes")),
+		StderrLogfileBackups:  d.int(s, "stderr_logfile_backups"),
+		StderrCaptureMaxBytes: int64(d.int(s, "stderr_capture_maxbytes")),
+		StderrEventsEnabled:   d.bool(s, "stderr_events_enabled"),
+		StderrSyslog:          d.bool(s, "stderr_syslog"),
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -298,17 +299,22 @@ func configFromStruct(s xmlrpc.Struct) ConfigInfo {
 	i := func(k string) int { return int(m[k].(int64)) }
 	b := func(k string) bool { return m[k].(bool) }
 	str := func(k string) string { return m[k].(string) }
-	log := func(p string) LogConfig {
-		return LogConfig{Logfile: str(p + "_logfile"), MaxBytes: int64(i(p + "_logfile_maxbytes")), Backups: i(p + "_logfile_backups"),
-			CaptureMaxBytes: int64(i(p + "_capture_maxbytes")), EventsEnabled: b(p + "_events_enabled"), Syslog: b(p + "_syslog")}
-	}
 	var exit []int
 	for _, e := range m["exitcodes"].([]any) {
 		exit = append(exit, int(e.(int64)))
 	}
-	return ConfigInfo{Name: str("name"), Group: str("group"), GroupPriority: i("group_prio"), ProcessPriority: i("process_prio"),
-		InUse: b("inuse"), AutoStart: b("autostart"), Directory: str("directory"), UID: str("uid"), Command: str("command"),
+	var uid *int
+	if n, err := strconv.Atoi(str("uid")); err == nil {
+		uid = &n
+	}
+	return ConfigInfo{Name: str("name"), Group: str("group"), GroupPrio: i("group_prio"), ProcessPrio: i("process_prio"),
+		InUse: b("inuse"), AutoStart: b("autostart"), Directory: str("directory"), UID: uid, Command: str("command"),
 		ServerURL: str("serverurl"), ExitCodes: exit, KillAsGroup: b("killasgroup"), RedirectStderr: b("redirect_stderr"),
 		StartRetries: i("startretries"), StartSecs: i("startsecs"), StopSignal: i("stopsignal"), StopWaitSecs: i("stopwaitsecs"),
-		Stdout: log("stdout"), Stderr: log("stderr")}
+		StdoutLogfile: str("stdout_logfile"), StdoutLogfileMaxBytes: int64(i("stdout_logfile_maxbytes")),
+		StdoutLogfileBackups: i("stdout_logfile_backups"), StdoutCaptureMaxBytes: int64(i("stdout_capture_maxbytes")),
+		StdoutEventsEnabled: b("stdout_events_enabled"), StdoutSyslog: b("stdout_syslog"),
+		StderrLogfile: str("stderr_logfile"), StderrLogfileMaxBytes: int64(i("stderr_logfile_maxbytes")),
+		StderrLogfileBackups: i("stderr_logfile_backups"), StderrCaptureMaxBytes: int64(i("stderr_capture_maxbytes")),
+		StderrEventsEnabled: b("stderr_events_enabled"), StderrSyslog: b("stderr_syslog")}
 }

@@ -3,6 +3,8 @@ package rpc
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,8 +17,13 @@ import (
 func TestExtraMethods(t *testing.T) {
 	var stopping atomic.Bool
 	sock := serve(t, Options{
-		Backend:      newCaptureFake(),
-		ShuttingDown: stopping.Load,
+		Backend: newCaptureFake(),
+		State: func() supervise.SupervisorState {
+			if stopping.Load() {
+				return supervise.SupervisorShutdown
+			}
+			return supervise.SupervisorRunning
+		},
 		Extra: map[string]ExtraMethod{
 			"lite.echo": func(_ context.Context, args []any) (any, error) { return args, nil },
 			"lite.missing": func(_ context.Context, args []any) (any, error) {
@@ -56,4 +63,39 @@ func TestExtraMethods(t *testing.T) {
 
 	stopping.Store(true)
 	assert.Equal(t, FaultShutdownState, fault("lite.echo").Code)
+}
+
+// Extra HTTP handlers are served behind the listener's authentication; the API's own paths
+// stay the server's, and a path no pattern matches gets supervisord's 404 page.
+func TestExtraHandlers(t *testing.T) {
+	hello := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "hello "+r.URL.Path) })
+	addr := tcpServer(t, Options{Backend: newCaptureFake(), Handlers: map[string]http.Handler{
+		"/metrics": hello, "/RPC2/x": hello, "/dash/": hello}}, "user", "123")
+	get := func(path string, auth bool) (int, string) {
+		req, err := http.NewRequest(http.MethodGet, "http://"+addr+path, nil)
+		require.NoError(t, err)
+		if auth {
+			req.SetBasicAuth("user", "123")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp.StatusCode, string(b)
+	}
+	code, body := get("/metrics", true)
+	assert.Equal(t, http.StatusOK, code)
+	assert.Equal(t, "hello /metrics", body)
+	code, body = get("/dash/a/b", true)
+	assert.Equal(t, http.StatusOK, code)
+	assert.Equal(t, "hello /dash/a/b", body)
+	code, _ = get("/metrics", false)
+	assert.Equal(t, http.StatusUnauthorized, code, "the same authentication as the API")
+	code, body = get("/nosuch", true)
+	assert.Equal(t, http.StatusNotFound, code)
+	assert.Contains(t, body, "Error code 404.")
+	code, body = get("/RPC2/x", true)
+	assert.NotEqual(t, "hello /RPC2/x", body, "the API's paths are not shadowed")
+	assert.NotEqual(t, http.StatusOK, code)
 }

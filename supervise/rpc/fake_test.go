@@ -243,11 +243,11 @@ func captureConfig(f *fake) func() []ConfigInfo {
 			"w_00": "/bin/sleep 1000", "w_01": "/bin/sleep 1000",
 			"web": "/bin/sh -c 'echo hello-stdout; echo hello-stderr >&2; exec sleep 1000'"}
 		for _, p := range f.procs {
-			c := ConfigInfo{Name: p.info.Name, Group: p.info.Group, GroupPriority: 999, ProcessPriority: 999,
-				InUse: true, AutoStart: p.info.Name != "manual", Directory: "none", UID: "none", ServerURL: "none",
+			c := ConfigInfo{Name: p.info.Name, Group: p.info.Group, GroupPrio: 999, ProcessPrio: 999,
+				InUse: true, AutoStart: p.info.Name != "manual", Directory: "none", ServerURL: "none",
 				Command: cmds[p.info.Name], ExitCodes: []int{0}, StartRetries: 3, StartSecs: 1, StopSignal: 15, StopWaitSecs: 10,
-				Stdout: LogConfig{Logfile: p.info.StdoutLogfile, MaxBytes: 52428800, Backups: 10},
-				Stderr: LogConfig{Logfile: p.info.StderrLogfile, MaxBytes: 52428800, Backups: 10}}
+				StdoutLogfile: p.info.StdoutLogfile, StdoutLogfileMaxBytes: 52428800, StdoutLogfileBackups: 10,
+				StderrLogfile: p.info.StderrLogfile, StderrLogfileMaxBytes: 52428800, StderrLogfileBackups: 10}
 			switch p.info.Name {
 			case "broken":
 				c.StartRetries = 0

@@ -105,16 +105,6 @@ func statusStruct(r Result) xmlrpc.Struct {
 		{Name: "status", Value: code}, {Name: "description", Value: desc}}
 }
 
-// signalNumbers are the names Python's signal module has on Linux, which supervisord accepts
-// with or without the SIG prefix, in any case.
-var signalNumbers = map[string]syscall.Signal{
-	"ABRT": 6, "ALRM": 14, "BUS": 7, "CHLD": 17, "CLD": 17, "CONT": 18, "FPE": 8, "HUP": 1,
-	"ILL": 4, "INT": 2, "IO": 29, "IOT": 6, "KILL": 9, "PIPE": 13, "POLL": 29, "PROF": 27,
-	"PWR": 30, "QUIT": 3, "RTMAX": 64, "RTMIN": 34, "SEGV": 11, "STKFLT": 16, "STOP": 19,
-	"SYS": 31, "TERM": 15, "TRAP": 5, "TSTP": 20, "TTIN": 21, "TTOU": 22, "URG": 23,
-	"USR1": 10, "USR2": 12, "VTALRM": 26, "WINCH": 28, "XCPU": 24, "XFSZ": 25,
-}
-
 // parseSignal is supervisord's signal_number: an int, a decimal string, or a name. Valid
 // numbers are those with a name, plus 0 (supervisord accepts it: it checks existence).
 func parseSignal(v any) (syscall.Signal, bool) {
@@ -132,19 +122,15 @@ func parseSignal(v any) (syscall.Signal, bool) {
 			break
 		}
 		name := strings.ToUpper(strings.TrimSpace(x))
-		name = strings.TrimPrefix(name, "SIG")
-		sig, ok := signalNumbers[name]
-		return sig, ok
+		return supervise.SignalNumber("SIG" + strings.TrimPrefix(name, "SIG")) // SIGSIGTERM is no name
 	default:
 		return 0, false
 	}
 	if n == 0 {
 		return 0, true
 	}
-	for _, sig := range signalNumbers {
-		if int64(sig) == n {
-			return sig, true
-		}
+	if n > 0 && n <= 64 && supervise.IsNamedSignal(syscall.Signal(n)) {
+		return syscall.Signal(n), true
 	}
 	return 0, false
 }

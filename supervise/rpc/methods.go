@@ -27,10 +27,9 @@ type method struct {
 	fn       func(s *Server, ctx context.Context, args []any) (any, error)
 }
 
-// methods is the published method table; system.listMethods returns its sorted keys.
-var methods map[string]*method
-
-func init() {
+// methodTable returns the published method table (each Server builds its own: a table
+// filled at init would be package state); system.listMethods returns its sorted keys.
+func methodTable() map[string]*method {
 	m := map[string]*method{
 		"supervisor.getAPIVersion": {0, 0, false, "Return the version of the RPC API used by supervisord\n\n@return string version id", (*Server).getAPIVersion},
 		"supervisor.getSupervisorVersion": {0, 0, false, "Return the version of the supervisor package in use by supervisord\n\n@return string version id",
@@ -39,7 +38,8 @@ func init() {
 			func(s *Server, _ context.Context, _ []any) (any, error) { return s.opts.Identification, nil }},
 		"supervisor.getState": {0, 0, false, "Return current state of supervisord as a struct\n\n@return struct A struct with keys int statecode, string statename",
 			func(s *Server, _ context.Context, _ []any) (any, error) {
-				return xmlrpc.Struct{{Name: "statecode", Value: 1}, {Name: "statename", Value: "RUNNING"}}, nil
+				st := s.state()
+				return xmlrpc.Struct{{Name: "statecode", Value: int(st)}, {Name: "statename", Value: st.String()}}, nil
 			}},
 		"supervisor.getPID": {0, 0, false, "Return the PID of supervisord\n\n@return int PID",
 			func(s *Server, _ context.Context, _ []any) (any, error) { return s.opts.PID(), nil }},
@@ -83,7 +83,7 @@ func init() {
 	m["supervisor.readProcessLog"] = m["supervisor.readProcessStdoutLog"]
 	m["supervisor.tailProcessLog"] = m["supervisor.tailProcessStdoutLog"]
 	m["supervisor.clearProcessLog"] = m["supervisor.clearProcessLogs"]
-	methods = m
+	return m
 }
 
 func tailDoc(channel string) string {
@@ -104,7 +104,7 @@ func (s *Server) call(ctx context.Context, name string, args []any) (any, error)
 	if !ok || strings.Contains(meth, ".") || strings.HasPrefix(meth, "_") || ns == "" {
 		return nil, xmlrpc.NewFault(FaultUnknownMethod, "")
 	}
-	m := methods[name]
+	m := s.methods[name]
 	if m == nil {
 		return s.callExtra(ctx, name, args)
 	}
@@ -477,35 +477,39 @@ func (s *Server) getAllConfigInfo(context.Context, []any) (any, error) {
 		for j, e := range c.ExitCodes {
 			exit[j] = e
 		}
+		uid := "none"
+		if c.UID != nil {
+			uid = strconv.Itoa(*c.UID)
+		}
 		out[i] = xmlrpc.Struct{
 			{Name: "autostart", Value: c.AutoStart},
 			{Name: "directory", Value: c.Directory},
-			{Name: "uid", Value: c.UID},
+			{Name: "uid", Value: uid},
 			{Name: "command", Value: c.Command},
 			{Name: "exitcodes", Value: exit},
 			{Name: "group", Value: c.Group},
-			{Name: "group_prio", Value: xmlrpc.Capped(int64(c.GroupPriority))},
+			{Name: "group_prio", Value: xmlrpc.Capped(int64(c.GroupPrio))},
 			{Name: "inuse", Value: c.InUse},
 			{Name: "killasgroup", Value: c.KillAsGroup},
 			{Name: "name", Value: c.Name},
-			{Name: "process_prio", Value: xmlrpc.Capped(int64(c.ProcessPriority))},
+			{Name: "process_prio", Value: xmlrpc.Capped(int64(c.ProcessPrio))},
 			{Name: "redirect_stderr", Value: c.RedirectStderr},
 			{Name: "startretries", Value: xmlrpc.Capped(int64(c.StartRetries))},
 			{Name: "startsecs", Value: xmlrpc.Capped(int64(c.StartSecs))},
-			{Name: "stdout_capture_maxbytes", Value: xmlrpc.Capped(c.Stdout.CaptureMaxBytes)},
-			{Name: "stdout_events_enabled", Value: c.Stdout.EventsEnabled},
-			{Name: "stdout_logfile", Value: c.Stdout.Logfile},
-			{Name: "stdout_logfile_backups", Value: xmlrpc.Capped(int64(c.Stdout.Backups))},
-			{Name: "stdout_logfile_maxbytes", Value: xmlrpc.Capped(c.Stdout.MaxBytes)},
-			{Name: "stdout_syslog", Value: c.Stdout.Syslog},
+			{Name: "stdout_capture_maxbytes", Value: xmlrpc.Capped(c.StdoutCaptureMaxBytes)},
+			{Name: "stdout_events_enabled", Value: c.StdoutEventsEnabled},
+			{Name: "stdout_logfile", Value: c.StdoutLogfile},
+			{Name: "stdout_logfile_backups", Value: xmlrpc.Capped(int64(c.StdoutLogfileBackups))},
+			{Name: "stdout_logfile_maxbytes", Value: xmlrpc.Capped(c.StdoutLogfileMaxBytes)},
+			{Name: "stdout_syslog", Value: c.StdoutSyslog},
 			{Name: "stopsignal", Value: xmlrpc.Capped(int64(c.StopSignal))},
 			{Name: "stopwaitsecs", Value: xmlrpc.Capped(int64(c.StopWaitSecs))},
-			{Name: "stderr_capture_maxbytes", Value: xmlrpc.Capped(c.Stderr.CaptureMaxBytes)},
-			{Name: "stderr_events_enabled", Value: c.Stderr.EventsEnabled},
-			{Name: "stderr_logfile", Value: c.Stderr.Logfile},
-			{Name: "stderr_logfile_backups", Value: xmlrpc.Capped(int64(c.Stderr.Backups))},
-			{Name: "stderr_logfile_maxbytes", Value: xmlrpc.Capped(c.Stderr.MaxBytes)},
-			{Name: "stderr_syslog", Value: c.Stderr.Syslog},
+			{Name: "stderr_capture_maxbytes", Value: xmlrpc.Capped(c.StderrCaptureMaxBytes)},
+			{Name: "stderr_events_enabled", Value: c.StderrEventsEnabled},
+			{Name: "stderr_logfile", Value: c.StderrLogfile},
+			{Name: "stderr_logfile_backups", Value: xmlrpc.Capped(int64(c.StderrLogfileBackups))},
+			{Name: "stderr_logfile_maxbytes", Value: xmlrpc.Capped(c.StderrLogfileMaxBytes)},
+			{Name: "stderr_syslog", Value: c.StderrSyslog},
 			{Name: "serverurl", Value: c.ServerURL},
 		}
 	}
@@ -752,8 +756,8 @@ func (s *Server) removeProcessGroup(ctx context.Context, args []any) (any, error
 }
 
 func (s *Server) listMethods(context.Context, []any) (any, error) {
-	names := make([]string, 0, len(methods))
-	for n := range methods {
+	names := make([]string, 0, len(s.methods))
+	for n := range s.methods {
 		names = append(names, n)
 	}
 	sort.Strings(names)
@@ -765,7 +769,7 @@ func (s *Server) methodHelp(_ context.Context, args []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := methods[name]
+	m := s.methods[name]
 	if m == nil {
 		return nil, xmlrpc.NewFault(FaultSignatureUnsupported, "")
 	}
@@ -779,7 +783,7 @@ func (s *Server) methodSignature(_ context.Context, args []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := methods[name]
+	m := s.methods[name]
 	if m == nil {
 		return nil, xmlrpc.NewFault(FaultSignatureUnsupported, "")
 	}

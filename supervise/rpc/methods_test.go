@@ -222,7 +222,7 @@ func TestShutdownState(t *testing.T) {
 	assert.Equal(t, []any{st("faultCode", int64(6), "faultString", "SHUTDOWN_STATE")}, v)
 
 	// The daemon's mood is consulted too.
-	sock2 := serve(t, Options{Backend: f, ShuttingDown: func() bool { return true }})
+	sock2 := serve(t, Options{Backend: f, State: func() supervise.SupervisorState { return supervise.SupervisorRestarting }})
 	_, err = dialT(t, sock2).Call(ctx, "supervisor.getState")
 	assert.Equal(t, FaultShutdownState, faultCode(err))
 }

@@ -55,11 +55,14 @@ type Options struct {
 	// after which (for shutdown) every supervisor.* call gets SHUTDOWN_STATE. It must not
 	// block: the answer goes out after it returns. nil = nothing but the refusal.
 	Shutdown func(restart bool)
-	// ShuttingDown reports whether the daemon is stopping or reloading (supervisord's mood
-	// below RUNNING), so that calls get SHUTDOWN_STATE; nil = never. Besides it, a Backend
-	// with a State method (as *supervise.Supervisor) refuses calls while its State is not
-	// SupervisorRunning, and so does the Server after shutdown and once Serve's ctx ended.
-	ShuttingDown func() bool
+	// State is the daemon's state (supervisord's mood): getState answers it, and while it is
+	// not SupervisorRunning (or SupervisorFatal) calls get SHUTDOWN_STATE, as in supervisord.
+	// The daemon owns it (supervise/daemon's); Shutdown must make it SupervisorShutdown
+	// before it returns. nil = the Backend's State if it has one (as *supervise.Supervisor:
+	// SupervisorShutdown once its Serve ended), else SupervisorRunning, and
+	// SupervisorShutdown after the shutdown method. Once Serve's ctx ended it is always
+	// SupervisorShutdown.
+	State func() supervise.SupervisorState
 	// RemoteComm receives sendRemoteCommEvent's type and data; nil = dropped.
 	RemoteComm func(typ, data string)
 	// Logs reads log files; nil = package logrotate's ReadFile, TailFile and Follow.
@@ -81,6 +84,11 @@ type Options struct {
 	// system namespaces are supervisord's and are not extended). They are callable but not
 	// listed by system.listMethods, so supervisorctl sees exactly supervisord's API.
 	Extra map[string]ExtraMethod
+	// Handlers are HTTP handlers served beside the XML-RPC API on every listener, behind the
+	// same authentication, by net/http.ServeMux pattern ("/" for a dashboard, "/metrics").
+	// /RPC2, /logtail and /mainlogtail stay the server's whatever the patterns; a request no
+	// pattern matches gets supervisord's 404 page. nil = none.
+	Handlers map[string]http.Handler
 }
 
 func (o Options) withDefaults() Options {
@@ -116,24 +124,46 @@ func orDuration(d, def time.Duration) time.Duration {
 // Server serves supervisord's XML-RPC API over HTTP.
 type Server struct {
 	opts     Options
+	methods  map[string]*method
+	extra    *http.ServeMux // Options.Handlers; nil when there are none
 	shutting atomic.Bool
 }
 
-// NewServer returns a Server; it starts nothing until Serve.
+// NewServer returns a Server; it starts nothing until Serve. It panics, as http.ServeMux
+// does, when two Handlers patterns conflict or one is malformed (a programming error).
 func NewServer(opts Options) *Server {
-	return &Server{opts: opts.withDefaults()}
+	s := &Server{opts: opts.withDefaults(), methods: methodTable()}
+	if len(opts.Handlers) > 0 {
+		s.extra = http.NewServeMux()
+		for pattern, h := range opts.Handlers {
+			s.extra.Handle(pattern, h)
+		}
+	}
+	return s
 }
 
-func (s *Server) stopping() bool {
-	if s.shutting.Load() || s.opts.ShuttingDown != nil && s.opts.ShuttingDown() {
-		return true
+// state is the daemon's state: SHUTDOWN once Serve is ending, else Options.State when given,
+// else the server's own view.
+func (s *Server) state() supervise.SupervisorState {
+	if s.shutting.Load() {
+		return supervise.SupervisorShutdown
 	}
-	st, ok := s.opts.Backend.(stater)
-	return ok && st.State() != supervise.SupervisorRunning
+	if s.opts.State != nil {
+		return s.opts.State()
+	}
+	if st, ok := s.opts.Backend.(stater); ok {
+		return st.State()
+	}
+	return supervise.SupervisorRunning
+}
+
+// stopping reports supervisord's mood < RUNNING: every call but a few gets SHUTDOWN_STATE.
+func (s *Server) stopping() bool {
+	return s.state() < supervise.SupervisorRunning
 }
 
 func (s *Server) shutdown(restart bool) bool {
-	if !restart {
+	if !restart && s.opts.State == nil {
 		s.shutting.Store(true)
 	}
 	if s.opts.Shutdown != nil {
@@ -234,6 +264,12 @@ func (s *Server) handler(l Listener) http.Handler {
 		case strings.HasPrefix(uri, "/mainlogtail"):
 			s.serveMainLogtail(w, r)
 		default:
+			if s.extra != nil {
+				if h, pattern := s.extra.Handler(r); pattern != "" {
+					h.ServeHTTP(w, r)
+					return
+				}
+			}
 			errorPage(w, http.StatusNotFound)
 		}
 	})

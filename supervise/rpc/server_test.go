@@ -144,7 +144,7 @@ func TestWireGolden(t *testing.T) {
 			o.ConfigInfo = func() []ConfigInfo {
 				cs := conf()
 				for i := range cs {
-					cs[i].Stdout.Logfile, cs[i].Stderr.Logfile = "auto", "auto"
+					cs[i].StdoutLogfile, cs[i].StderrLogfile = "auto", "auto"
 				}
 				return cs
 			}

@@ -1,4 +1,4 @@
-package main
+package pyapp
 
 import (
 	"bytes"
@@ -11,12 +11,14 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"github.com/supervisord-lite/supervisord-lite/supervise/daemon"
 	"log/slog"
 	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -50,7 +52,14 @@ func newSeedFixture(t *testing.T, versions ...string) seedFixture {
 	return f
 }
 
-func (f seedFixture) load(t *testing.T, body string) (*conf.Config, []seedProgram, error) {
+// loaded is what Sections made of a config.
+type loaded struct {
+	cfg    *conf.Config
+	groups []daemon.Group
+	rs     []Resolved
+}
+
+func (f seedFixture) load(t *testing.T, body string) (loaded, error) {
 	t.Helper()
 	path := filepath.Join(filepath.Dir(f.app), "supervisord.conf")
 	text := "[supervisord]\nlogfile=/dev/null\n" + body
@@ -58,34 +67,38 @@ func (f seedFixture) load(t *testing.T, body string) (*conf.Config, []seedProgra
 	environ := []string{"PATH=/usr/bin:/bin", "HOME=" + filepath.Dir(f.app)}
 	cfg, err := conf.Load(path, conf.Options{Environ: environ})
 	require.NoError(t, err)
-	sps, err := seedExpand(cfg, environ)
-	return cfg, sps, err
+	groups, rs, err := expand(cfg, environ)
+	return loaded{cfg, groups, rs}, err
 }
 
-func findProcess(cfg *conf.Config, name string) (conf.Process, bool) {
-	for _, g := range cfg.Groups {
-		for _, p := range g.Processes {
+// program returns the program name of a group Sections made, with its getAllConfigInfo entry.
+func (l loaded) program(name string) (supervise.Program, conf.ConfigInfo, bool) {
+	for _, g := range l.groups {
+		for i, p := range g.Run.Programs {
 			if p.Name == name {
-				return p, true
+				return p, g.Info[i], true
 			}
 		}
 	}
-	return conf.Process{}, false
+	return supervise.Program{}, conf.ConfigInfo{}, false
 }
 
-func envValue(vars []conf.EnvVar, key string) (string, bool) {
-	for _, v := range vars {
-		if v.Key == key {
-			return v.Value, true
+func argv(p supervise.Program) []string { return append([]string{p.Command}, p.Args...) }
+
+func envValue(env []string, key string) (string, bool) {
+	v, ok := "", false
+	for _, kv := range env {
+		if k, val, found := strings.Cut(kv, "="); found && k == key {
+			v, ok = val, true
 		}
 	}
-	return "", false
+	return v, ok
 }
 
 func TestSeedGunicornSection(t *testing.T) {
 	f := newSeedFixture(t, "3.11.7", "3.11.2")
 	require.NoError(t, os.WriteFile(filepath.Join(f.app, ".python-version"), []byte("3.11\n"), 0o644))
-	cfg, sps, err := f.load(t, fmt.Sprintf(`
+	l, err := f.load(t, fmt.Sprintf(`
 [program:other]
 command = /bin/true
 [gunicorn:web]
@@ -107,37 +120,40 @@ priority = 5
 autostart = false
 `, f.app, f.root))
 	require.NoError(t, err)
-	require.Len(t, sps, 1)
-	require.Equal(t, "web", cfg.Groups[0].Name, "priority 5 sorts before the default 999")
-	p, ok := findProcess(cfg, "web")
+	require.Len(t, l.rs, 1)
+	require.Len(t, l.groups, 1)
+	assert.Equal(t, 5, l.groups[0].Run.Priority)
+	assert.False(t, l.groups[0].Replace)
+	p, info, ok := l.program("web")
 	require.True(t, ok)
-	argv, err := p.Argv()
-	require.NoError(t, err)
 	gbin := filepath.Join(f.root, "versions", "3.11.7", "bin", "gunicorn")
 	assert.Equal(t, []string{gbin, "--bind", "127.0.0.1:8123", "--bind", "unix:/tmp/web.sock", "--workers", "3",
 		"--worker-class", "gthread", "--threads", "4", "--timeout", "0", "--graceful-timeout", "20",
 		"--max-requests", "1000", "--limit-request-line", "0", "--chdir", f.app,
-		"--env", "A=1", "--env", "B=2", "--forwarded-allow-ips", "10.0.0.1", "--backlog", "64", "wsgi:app"}, argv)
-	assert.Equal(t, 15, p.StopSignal)
-	assert.Equal(t, 25, p.StopWaitSecs, "graceful_timeout + 5 s")
+		"--env", "A=1", "--env", "B=2", "--forwarded-allow-ips", "10.0.0.1", "--backlog", "64", "wsgi:app"}, argv(p))
+	assert.Empty(t, p.CommandLine, "argv stays argv")
+	assert.Equal(t, CommandLine(argv(p)), info.Command)
+	assert.Equal(t, syscall.SIGTERM, p.StopSignal)
+	assert.Equal(t, 25*time.Second, p.StopWait, "graceful_timeout + 5 s")
+	assert.Equal(t, 25, info.StopWaitSecs)
 	assert.True(t, p.StopAsGroup)
-	assert.True(t, p.KillAsGroup)
-	assert.False(t, p.AutoStart)
-	require.NotNil(t, p.Directory)
-	assert.Equal(t, f.app, *p.Directory)
-	path, _ := envValue(p.Environment, "PATH")
+	assert.Equal(t, supervise.On, p.KillAsGroup)
+	assert.Equal(t, supervise.Off, p.AutoStart)
+	assert.True(t, p.CleanupGroup, "cleanup_group defaults to true for [gunicorn:x]")
+	assert.Equal(t, f.app, p.Dir)
+	path, _ := envValue(p.Env, "PATH")
 	assert.True(t, strings.HasPrefix(path, filepath.Join(f.root, "versions", "3.11.7", "bin")+":"), path)
-	v, _ := envValue(p.Environment, "PYENV_VERSION")
+	v, _ := envValue(p.Env, "PYENV_VERSION")
 	assert.Equal(t, "3.11.7", v)
-	v, _ = envValue(p.Environment, "APP_MODE")
+	v, _ = envValue(p.Env, "APP_MODE")
 	assert.Equal(t, "prod", v)
-	assert.Equal(t, []string{"3.11.7"}, sps[0].Versions)
-	assert.Equal(t, filepath.Join(f.app, ".python-version"), sps[0].Origin)
+	assert.Equal(t, []string{"3.11.7"}, l.rs[0].Versions)
+	assert.Equal(t, filepath.Join(f.app, ".python-version"), l.rs[0].Origin)
 }
 
 func TestSeedStopWaitAndInheritedEnv(t *testing.T) {
 	f := newSeedFixture(t, "3.12.1")
-	cfg, sps, err := f.load(t, fmt.Sprintf(`
+	l, err := f.load(t, fmt.Sprintf(`
 [gunicorn:web]
 app = wsgi:app
 directory = %s
@@ -147,14 +163,14 @@ stopwaitsecs = 7
 stopsignal = INT
 `, f.app, f.root))
 	require.NoError(t, err)
-	p, ok := findProcess(cfg, "web")
+	p, _, ok := l.program("web")
 	require.True(t, ok)
-	assert.Equal(t, 7, p.StopWaitSecs, "stopwaitsecs wins")
-	assert.Equal(t, 2, p.StopSignal)
+	assert.Equal(t, 7*time.Second, p.StopWait, "stopwaitsecs wins")
+	assert.Equal(t, syscall.SIGINT, p.StopSignal)
 	// The section's own environment= is applied last, as written: it is the user's choice.
-	v, _ := envValue(p.Environment, "GUNICORN_CMD_ARGS")
+	v, _ := envValue(p.Env, "GUNICORN_CMD_ARGS")
 	assert.Equal(t, "--daemon", v)
-	assert.Equal(t, "3.12.1 (set by PYENV_VERSION environment variable)", strings.Join(sps[0].Versions, ":")+" (set by "+sps[0].Origin+")")
+	assert.Equal(t, "3.12.1 (set by PYENV_VERSION environment variable)", strings.Join(l.rs[0].Versions, ":")+" (set by "+l.rs[0].Origin+")")
 }
 
 func TestSeedConfigErrors(t *testing.T) {
@@ -169,7 +185,7 @@ func TestSeedConfigErrors(t *testing.T) {
 		{"workers word", "workers = many", "workers (gunicorn Workers)"},
 		{"bad bind", "bind = 127.0.0.1:99999", "bind: "},
 		{"daemon", "daemon = true", "daemon: "},
-		{"bad bool", "preload_app = maybe", "preload_app (gunicorn PreloadApp): not a boolean"},
+		{"bad bool", "preload_app = maybe", "preload_app (gunicorn PreloadApp): not a valid boolean value: 'maybe'"},
 		{"missing cert", "certfile = /nonexistent/cert.pem", "certfile: "},
 		{"cert_reqs", "cert_reqs = sometimes", "cert_reqs must be"},
 		{"negative timeout", "timeout = -1", "timeout (gunicorn Timeout)"},
@@ -179,7 +195,7 @@ func TestSeedConfigErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := f.load(t, head+tc.line+"\n")
+			_, err := f.load(t, head+tc.line+"\n")
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.want)
 			assert.Contains(t, err.Error(), "in section 'gunicorn:web' (file: ")
@@ -189,13 +205,13 @@ func TestSeedConfigErrors(t *testing.T) {
 		})
 	}
 	t.Run("no directory", func(t *testing.T) {
-		_, _, err := f.load(t, "[gunicorn:web]\napp = wsgi:app\n")
+		_, err := f.load(t, "[gunicorn:web]\napp = wsgi:app\n")
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "directory: required")
 		assert.Contains(t, err.Error(), "line 3", "the section header")
 	})
 	t.Run("name clash", func(t *testing.T) {
-		_, _, err := f.load(t, "[program:web]\ncommand=/bin/true\n"+head)
+		_, err := f.load(t, "[program:web]\ncommand=/bin/true\n"+head)
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "also defined by another section")
 	})
@@ -204,7 +220,7 @@ func TestSeedConfigErrors(t *testing.T) {
 func TestSeedPythonEnvProgram(t *testing.T) {
 	f := newSeedFixture(t, "3.10.4")
 	require.NoError(t, os.WriteFile(filepath.Join(f.app, ".python-version"), []byte("3.10.4\n"), 0o644))
-	cfg, sps, err := f.load(t, fmt.Sprintf(`
+	l, err := f.load(t, fmt.Sprintf(`
 [program:worker]
 command = celery -A "tasks app" worker
 directory = %s
@@ -215,42 +231,40 @@ command = celery worker
 directory = %[1]s
 `, f.app, f.root))
 	require.NoError(t, err)
-	require.Len(t, sps, 1)
-	p, ok := findProcess(cfg, "worker")
+	require.Len(t, l.rs, 1)
+	require.Len(t, l.groups, 1, "only the python_env program's group is replaced")
+	assert.True(t, l.groups[0].Replace)
+	p, info, ok := l.program("worker")
 	require.True(t, ok)
-	argv, err := p.Argv()
-	require.NoError(t, err)
-	assert.Equal(t, []string{filepath.Join(f.root, "versions", "3.10.4", "bin", "celery"), "-A", "tasks app", "worker"}, argv)
-	path, _ := envValue(p.Environment, "PATH")
+	assert.Equal(t, []string{filepath.Join(f.root, "versions", "3.10.4", "bin", "celery"), "-A", "tasks app", "worker"}, argv(p))
+	assert.Empty(t, p.CommandLine)
+	assert.Equal(t, CommandLine(argv(p)), info.Command)
+	path, _ := envValue(p.Env, "PATH")
 	assert.True(t, strings.HasPrefix(path, filepath.Join(f.root, "versions", "3.10.4", "bin")))
-	plain, ok := findProcess(cfg, "plain")
-	require.True(t, ok)
-	assert.Equal(t, "celery worker", plain.Command, "untouched without python_env")
+	_, _, ok = l.program("plain")
+	assert.False(t, ok, "untouched without python_env")
 }
 
-// TestSeedUnresolved: a missing version makes a command that cannot exist, carrying pyenv's
+// TestSeedUnresolved: a missing version makes a program whose CommandError is pyenv's
 // message, and no config error; the message is the real pyenv's (differential when
 // ~/.pyenv is there).
 func TestSeedUnresolved(t *testing.T) {
 	f := newSeedFixture(t, "3.11.7")
 	vf := filepath.Join(f.app, ".python-version")
 	require.NoError(t, os.WriteFile(vf, []byte("3.9.99\n"), 0o644))
-	cfg, sps, err := f.load(t, fmt.Sprintf("[gunicorn:web]\napp = wsgi:app\ndirectory = %s\nenvironment = PYENV_ROOT=\"%s\"\n", f.app, f.root))
+	l, err := f.load(t, fmt.Sprintf("[gunicorn:web]\napp = wsgi:app\ndirectory = %s\nenvironment = PYENV_ROOT=\"%s\"\n", f.app, f.root))
 	require.NoError(t, err)
-	p, ok := findProcess(cfg, "web")
+	prog, _, ok := l.program("web")
 	require.True(t, ok)
-	argv, err := p.Argv()
-	require.NoError(t, err)
-	require.Len(t, argv, 1)
-	assert.True(t, strings.HasPrefix(argv[0], unresolvedPrefix))
-	assert.Contains(t, argv[0], "3.9.99")
-	assert.Contains(t, argv[0], vf)
-	assert.Contains(t, sps[0].Err, "3.9.99")
-	assert.Contains(t, cfg.Warnings, "[gunicorn:web] Python environment not resolved, the program will go FATAL: "+sps[0].Err)
+	require.Error(t, prog.CommandError)
+	assert.Contains(t, prog.CommandError.Error(), "3.9.99")
+	assert.Contains(t, prog.CommandError.Error(), vf)
+	var ve *pyenv.VersionError
+	assert.True(t, errors.As(l.rs[0].Err, &ve), "pyenv's error, as a value: %T", l.rs[0].Err)
+	assert.Contains(t, l.cfg.Warnings, "[gunicorn:web] Python environment not resolved, the program will go FATAL: "+l.rs[0].Err.Error())
 
 	// The engine's spawn error carries it.
 	sv := supervise.New(supervise.Options{})
-	prog := p.Program()
 	prog.StartRetries = -1
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -305,7 +319,7 @@ func TestShellQuoteRoundTrip(t *testing.T) {
 		{"/bin/gunicorn", "--bind", "127.0.0.1:80", "wsgi:app"},
 		{"/x y/z", "it's", `a"b`, "$HOME", "", "back\\slash", "tab\there", "new\nline"},
 	} {
-		got, err := (conf.Process{Command: commandLine(args)}).Argv()
+		got, err := (conf.Process{Command: CommandLine(args)}).Argv()
 		require.NoError(t, err)
 		assert.Equal(t, args, got)
 	}
@@ -321,12 +335,12 @@ func FuzzShellQuote(f *testing.F) {
 			}
 		}
 		args := []string{a, b, c}
-		got, err := (conf.Process{Command: commandLine(args)}).Argv()
+		got, err := (conf.Process{Command: CommandLine(args)}).Argv()
 		if err != nil {
-			t.Fatalf("%q: %v", commandLine(args), err)
+			t.Fatalf("%q: %v", CommandLine(args), err)
 		}
 		if len(got) != 3 || got[0] != a || got[1] != b || got[2] != c {
-			t.Fatalf("%q split into %q", commandLine(args), got)
+			t.Fatalf("%q split into %q", CommandLine(args), got)
 		}
 	})
 }
@@ -353,31 +367,52 @@ func TestCertMonitor(t *testing.T) {
 	require.NoError(t, err)
 	certFile, keyFile := testCert(t, dir, 1, key, now.Add(-time.Hour), now.Add(10*24*time.Hour))
 	var logs testenv.Buffer
+	var mu sync.Mutex
 	var signals []string
-	m := &certMonitor{
-		Signal: func(_ context.Context, spec string, sig syscall.Signal) ([]supervise.Result, error) {
-			signals = append(signals, fmt.Sprintf("%s %s", spec, supervise.SignalName(sig)))
-			return nil, nil
-		},
-		Log: slog.New(supervise.NewLogHandler(&logs, nil)),
-		Now: func() time.Time { return now },
+	sent := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), signals...)
 	}
-	p := certPair{Section: "gunicorn:web", Specs: []string{"web:web"}, CertFile: certFile, KeyFile: keyFile}
-	var st certState
-	ctx := context.Background()
-
-	m.check(ctx, p, &st)
-	m.logExpiry(p, st)
+	signal := func(_ context.Context, spec string, sig syscall.Signal) ([]supervise.Result, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		signals = append(signals, fmt.Sprintf("%s %s", spec, supervise.SignalName(sig)))
+		return nil, nil
+	}
+	ticks := make(chan time.Time) // unbuffered: a send returns once the watcher took it
+	m := &CertMonitor{Now: func() time.Time { return now }, Ticks: ticks}
+	p := CertPair{Section: "gunicorn:web", Specs: []string{"web:web"}, CertFile: certFile, KeyFile: keyFile}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Watch(ctx, []CertPair{p}, signal, slog.New(supervise.NewLogHandler(&logs, nil))) }()
+	defer func() {
+		cancel()
+		require.NoError(t, <-done)
+	}()
+	// check makes the watcher read once more and waits until that reading was handled.
+	check := func() {
+		ticks <- now
+		ticks <- now // taken once the reading before it is done
+	}
+	check()
 	assert.Contains(t, logs.String(), "WARN [gunicorn:web] certificate "+certFile+" expires on 2026-12-06 (in 10 days)")
-	assert.Empty(t, signals, "the first reading reloads nothing")
+	assert.Empty(t, sent(), "the first reading reloads nothing")
+	exp, ok := m.Expiry("web:web")
+	assert.True(t, ok)
+	assert.Equal(t, now.Add(10*24*time.Hour), exp)
+	infos := []supervise.ProcessInfo{{Group: "web", Name: "web"}, {Group: "x", Name: "x"}}
+	m.Note(infos)
+	assert.Equal(t, "cert expires 2026-12-06", infos[0].Note)
+	assert.Empty(t, infos[1].Note)
 
-	m.check(ctx, p, &st)
-	assert.Empty(t, signals, "unchanged")
+	check()
+	assert.Empty(t, sent(), "unchanged")
 
 	// Renewed, same key: one SIGHUP.
 	testCert(t, dir, 2, key, now.Add(-time.Hour), now.Add(90*24*time.Hour))
-	m.check(ctx, p, &st)
-	assert.Equal(t, []string{"web:web SIGHUP"}, signals)
+	check()
+	assert.Equal(t, []string{"web:web SIGHUP"}, sent())
 	assert.Contains(t, logs.String(), "certificate renewed: serial 02, expires 2027-02-24")
 
 	// A new certificate whose key has not landed yet: an error naming the key file, no reload.
@@ -388,29 +423,38 @@ func TestCertMonitor(t *testing.T) {
 	b, err := os.ReadFile(newCert)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(certFile, b, 0o644))
-	m.check(ctx, p, &st)
-	assert.Len(t, signals, 1)
+	check()
+	assert.Len(t, sent(), 1)
 	assert.Contains(t, logs.String(), "ERRO [gunicorn:web] certificate not usable, gunicorn not reloaded: "+keyFile+" does not go with "+certFile)
 	// Then the key lands: the pair is valid and new, one more SIGHUP.
 	kb, err := os.ReadFile(filepath.Join(kdir, "key.pem"))
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(keyFile, kb, 0o600))
-	m.check(ctx, p, &st)
-	assert.Equal(t, []string{"web:web SIGHUP", "web:web SIGHUP"}, signals)
+	check()
+	assert.Equal(t, []string{"web:web SIGHUP", "web:web SIGHUP"}, sent())
 
 	// Garbage: named, not reloaded.
 	require.NoError(t, os.WriteFile(certFile, []byte("garbage"), 0o644))
-	m.check(ctx, p, &st)
-	assert.Len(t, signals, 2)
-	assert.Contains(t, logs.String(), "certificate not usable, gunicorn not reloaded: "+certFile)
+	check()
+	assert.Len(t, sent(), 2)
+	assert.Contains(t, logs.String(), "certificate not usable, gunicorn not reloaded: "+certFile+": ")
 
-	// Expired: an error at the expiry check.
+	// Expired: not reloaded, an error at the expiry check of a new monitor.
 	testCert(t, dir, 4, key, now.Add(-48*time.Hour), now.Add(-24*time.Hour))
-	var st2 certState
-	m.check(ctx, p, &st2)
-	m.logExpiry(p, st2)
-	assert.Contains(t, logs.String(), "ERRO [gunicorn:web] certificate "+certFile+" expired on 2026-11-25")
-	assert.Len(t, signals, 2)
+	check()
+	assert.Len(t, sent(), 2)
+	assert.Contains(t, logs.String(), "certificate not usable, gunicorn not reloaded: "+certFile+": ")
+	var logs2 testenv.Buffer
+	m2 := &CertMonitor{Now: func() time.Time { return now }, Ticks: make(chan time.Time)}
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	done2 := make(chan error, 1)
+	go func() { done2 <- m2.Watch(ctx2, []CertPair{p}, signal, slog.New(supervise.NewLogHandler(&logs2, nil))) }()
+	testenv.WaitFor(t, "the expiry error", func() bool {
+		return strings.Contains(logs2.String(), "ERRO [gunicorn:web] certificate "+certFile+" expired on 2026-11-25")
+	})
+	cancel2()
+	require.NoError(t, <-done2)
+	assert.Len(t, sent(), 2)
 }
 
 // TestSeedPipenvVenv: with a Pipfile whose venv exists and no .python-version (nor
@@ -431,28 +475,25 @@ func TestSeedPipenvVenv(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(venv, "pyvenv.cfg"), []byte("version = 3.11.7\n"), 0o644))
 
 	section := fmt.Sprintf("[gunicorn:web]\napp = wsgi:app\ndirectory = %s\nenvironment = PYENV_ROOT=\"%s\",WORKON_HOME=\"%s\"\n", f.app, f.root, workon)
-	cfg, sps, err := f.load(t, section)
+	l, err := f.load(t, section)
 	require.NoError(t, err)
-	p, ok := findProcess(cfg, "web")
+	p, _, ok := l.program("web")
 	require.True(t, ok)
-	argv, err := p.Argv()
-	require.NoError(t, err)
-	assert.Equal(t, filepath.Join(venv, "bin", "gunicorn"), argv[0])
-	v, _ := envValue(p.Environment, "VIRTUAL_ENV")
+	assert.Equal(t, filepath.Join(venv, "bin", "gunicorn"), p.Command)
+	v, _ := envValue(p.Env, "VIRTUAL_ENV")
 	assert.Equal(t, venv, v)
-	assert.Equal(t, proj.Pipfile, sps[0].Pipenv)
+	assert.Equal(t, proj.Pipfile, l.rs[0].Pipenv)
+	assert.Equal(t, venv, l.rs[0].Venv)
 
 	require.NoError(t, os.WriteFile(filepath.Join(f.app, ".python-version"), []byte("3.11.7\n"), 0o644))
-	cfg, sps, err = f.load(t, section)
+	l, err = f.load(t, section)
 	require.NoError(t, err)
-	p, _ = findProcess(cfg, "web")
-	argv, err = p.Argv()
-	require.NoError(t, err)
-	assert.Equal(t, filepath.Join(f.root, "versions", "3.11.7", "bin", "gunicorn"), argv[0])
-	assert.Empty(t, sps[0].Pipenv)
+	p, _, _ = l.program("web")
+	assert.Equal(t, filepath.Join(f.root, "versions", "3.11.7", "bin", "gunicorn"), p.Command)
+	assert.Empty(t, l.rs[0].Pipenv)
 }
 
-// BenchmarkSeedExpand measures what loadConfig adds for one [gunicorn:x] section: the pyenv
+// BenchmarkSeedExpand measures what the daemon's load adds for one [gunicorn:x] section: the pyenv
 // resolution, gunicorn's argv and its checks (files stat'ed, no process started).
 func BenchmarkSeedExpand(b *testing.B) {
 	dir := b.TempDir()
@@ -471,7 +512,7 @@ func BenchmarkSeedExpand(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := seedExpand(cfg, environ); err != nil {
+		if _, err := (Sections{}).Groups(cfg, environ); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"errors"
@@ -15,12 +15,14 @@ import (
 	"github.com/supervisord-lite/supervisord-lite/supervise/conf"
 )
 
-// daemonizedEnv marks the re-executed, detached copy of the daemon.
-const daemonizedEnv = "SUPERVISORD_LITE_DAEMONIZED"
+// DaemonizedEnv is set (to "1") in the environment of the detached copy that Daemonize
+// starts; Main reads and removes it, and sets Options.Daemonized.
+const DaemonizedEnv = "SUPERVISORD_LITE_DAEMONIZED"
 
-// daemonize re-executes this program detached from the terminal (Go cannot fork without exec):
-// a new session (setsid), stdio on /dev/null. The parent returns at once, as supervisord's does.
-func daemonize(args []string) error {
+// Daemonize re-executes this program with args, detached from the terminal (Go cannot fork
+// without exec): a new session (setsid), stdio on /dev/null, DaemonizedEnv set. It returns
+// once the copy is started, without waiting for it, as supervisord's parent does.
+func Daemonize(args []string) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("cannot daemonize: %w", err)
@@ -31,7 +33,7 @@ func daemonize(args []string) error {
 	}
 	defer devnull.Close()
 	cmd := exec.Command(exe, args...)
-	cmd.Env = append(os.Environ(), daemonizedEnv+"=1")
+	cmd.Env = append(os.Environ(), DaemonizedEnv+"=1")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, devnull, devnull
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
@@ -162,10 +164,10 @@ func writePidfile(path string) error {
 	return os.WriteFile(path, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
 }
 
-// stateFile is where the engine records the children it started (supervise.Options.StateFile):
+// StateFile is where the engine records the children it started (supervise.Options.StateFile):
 // next to the pidfile, so that a supervisord-lite started after a crash of the previous one
 // (kill -9, OOM) finds that one's children and ends them before it autostarts.
-func stateFile(pidfile string) string {
+func StateFile(pidfile string) string {
 	if pidfile == "" {
 		return ""
 	}

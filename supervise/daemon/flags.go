@@ -1,11 +1,10 @@
-package main
+package daemon
 
 import (
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/supervisord-lite/supervisord-lite/internal/getopt"
@@ -14,11 +13,15 @@ import (
 	"github.com/supervisord-lite/supervisord-lite/supervise/conf"
 )
 
-// daemonFlags are supervisord's command-line options; each overrides its [supervisord] key.
-type daemonFlags struct {
-	help, version bool
-	configFile    string
-	set           map[string]string // [supervisord] key -> value given on the command line
+// Flags are supervisord's command-line options (ParseFlags); each overrides its
+// [supervisord] key after every load of the configuration. The zero value overrides nothing.
+type Flags struct {
+	// Help and Version are -h and -v: Main prints and exits.
+	Help, Version bool
+	// ConfigFile is -c; "" = searched as supervisord does (conf.FindConfig).
+	ConfigFile string
+	// set maps a [supervisord] key to the value given on the command line.
+	set map[string]string
 }
 
 var daemonOpts = []getopt.Spec{
@@ -45,8 +48,11 @@ var daemonOpts = []getopt.Spec{
 	{Long: "profile_options", Arg: true, Key: "profile_options"},
 }
 
-func parseDaemonFlags(args []string) (daemonFlags, error) {
-	f := daemonFlags{set: map[string]string{}}
+// ParseFlags reads supervisord's command-line options with its rules and messages: -h and -v
+// end the parsing at once, a bad value or a repeated option is an error worded as
+// supervisord's usage error.
+func ParseFlags(args []string) (Flags, error) {
+	f := Flags{set: map[string]string{}}
 	opts, rest, err := getopt.Parse(args, daemonOpts)
 	if err != nil {
 		return f, err
@@ -63,21 +69,21 @@ func parseDaemonFlags(args []string) (daemonFlags, error) {
 	for _, o := range opts {
 		switch o.Key {
 		case "help":
-			f.help = true
+			f.Help = true
 			return f, nil
 		case "version":
-			f.version = true
+			f.Version = true
 			return f, nil
 		}
-		if msg := checkDaemonValue(o.Key, o.Value); msg != "" {
+		if msg := checkValue(o.Key, o.Value); msg != "" {
 			return f, fmt.Errorf("invalid value for %s %s: %s", o.Opt, ini.Repr(o.Value), msg)
 		}
-		if _, dup := f.set[o.Key]; dup || (o.Key == "configfile" && f.configFile != "") {
+		if _, dup := f.set[o.Key]; dup || (o.Key == "configfile" && f.ConfigFile != "") {
 			return f, fmt.Errorf("conflicting command line option %s", ini.Repr(o.Opt))
 		}
 		switch o.Key {
 		case "configfile":
-			f.configFile = o.Value
+			f.ConfigFile = o.Value
 		case "nodaemon", "silent", "nocleanup", "strip_ansi":
 			f.set[o.Key] = "true"
 		default:
@@ -88,9 +94,9 @@ func parseDaemonFlags(args []string) (daemonFlags, error) {
 	return f, nil
 }
 
-// checkDaemonValue is supervisord's check of a command-line value: the message it gives for a
-// bad one, "" for a good one.
-func checkDaemonValue(key, v string) string {
+// checkValue is supervisord's check of a command-line value: the message it gives for a bad
+// one, "" for a good one.
+func checkValue(key, v string) string {
 	expand := func(p string) string {
 		if p == "~" || strings.HasPrefix(p, "~/") {
 			if home, err := os.UserHomeDir(); err == nil {
@@ -99,40 +105,37 @@ func checkDaemonValue(key, v string) string {
 		}
 		return p
 	}
+	var err error
 	switch key {
 	case "umask":
-		if _, ok := pyOctal(v); !ok {
-			return v + " can not be converted to an octal type"
-		}
+		_, err = conf.ParseOctal(v)
 	case "directory", "childlogdir":
-		if st, err := os.Stat(expand(v)); err != nil || !st.IsDir() {
+		if st, serr := os.Stat(expand(v)); serr != nil || !st.IsDir() {
 			return v + " is not an existing directory"
 		}
 	case "logfile", "pidfile":
 		if dir := filepath.Dir(expand(v)); strings.Contains(expand(v), "/") {
-			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			if st, serr := os.Stat(dir); serr != nil || !st.IsDir() {
 				return "The directory named as part of the path " + v + " does not exist"
 			}
 		}
 	case "logfile_maxbytes":
-		if _, err := byteSize(v); err != nil {
-			return err.Error()
-		}
+		_, err = conf.ParseByteSize(v)
 	case "logfile_backups", "minfds", "minprocs":
-		if _, err := pyAtoi(v); err != nil {
-			return err.Error()
-		}
+		_, err = conf.ParseInt(v)
 	case "loglevel":
 		if _, ok := supervise.ParseLevel(strings.ToLower(v)); !ok {
 			return "bad logging level name " + ini.Repr(v)
 		}
 	}
+	if err != nil {
+		return err.Error()
+	}
 	return ""
 }
 
-// apply overrides cfg's [supervisord] settings with the command line, with supervisord's value
-// checks.
-func (f daemonFlags) apply(s *conf.Supervisord) error {
+// Apply overrides s with the command line, with supervisord's value checks.
+func (f Flags) Apply(s *conf.Supervisord) error {
 	for key, v := range f.set {
 		var err error
 		switch key {
@@ -147,19 +150,15 @@ func (f daemonFlags) apply(s *conf.Supervisord) error {
 		case "user":
 			s.User = v
 		case "umask":
-			n, ok := pyOctal(v)
-			if !ok {
-				err = fmt.Errorf("%s can not be converted to an octal type", v)
-			}
-			s.Umask = n
+			s.Umask, err = conf.ParseOctal(v)
 		case "directory":
 			s.Directory = v
 		case "logfile":
 			s.Logfile = v
 		case "logfile_maxbytes":
-			s.LogfileMaxBytes, err = byteSize(v)
+			s.LogfileMaxBytes, err = conf.ParseByteSize(v)
 		case "logfile_backups":
-			s.LogfileBackups, err = pyAtoi(v)
+			s.LogfileBackups, err = conf.ParseInt(v)
 		case "loglevel":
 			s.LogLevel = strings.ToLower(v)
 		case "pidfile":
@@ -169,9 +168,9 @@ func (f daemonFlags) apply(s *conf.Supervisord) error {
 		case "childlogdir":
 			s.Childlogdir = v
 		case "minfds":
-			s.Minfds, err = pyAtoi(v)
+			s.Minfds, err = conf.ParseInt(v)
 		case "minprocs":
-			s.Minprocs, err = pyAtoi(v)
+			s.Minprocs, err = conf.ParseInt(v)
 		}
 		if err != nil {
 			return fmt.Errorf("option %s: %w", key, err)
@@ -180,58 +179,7 @@ func (f daemonFlags) apply(s *conf.Supervisord) error {
 	return nil
 }
 
-// pyAtoi is Python's int() of a command-line value.
-func pyAtoi(v string) (int, error) {
-	return conf.ParseInt(v) // (was a copy in ctl; mechanical fix of the ctl move)
-}
-
-// pyOctal is Python's int(v, 8): whitespace, a sign, an optional 0o prefix, digits with single
-// underscores between them.
-func pyOctal(v string) (int, bool) {
-	s := strings.TrimSpace(v)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimLeft(s, "+-")
-	if len(v) > 0 && len(strings.TrimSpace(v))-len(s) > 1 {
-		return 0, false // more than one sign
-	}
-	if len(s) > 2 && (s[:2] == "0o" || s[:2] == "0O") {
-		s = strings.TrimPrefix(s[2:], "_")
-	}
-	if s == "" || strings.Contains(s, "__") || s[0] == '_' || strings.HasSuffix(s, "_") {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(strings.ReplaceAll(s, "_", ""), 8, 31)
-	if err != nil {
-		return 0, false
-	}
-	if neg {
-		return -int(n), true
-	}
-	return int(n), true
-}
-
-// byteSize is supervisord's byte_size: Python's int() of the value after an optional kb, mb or
-// gb suffix (any case), times 1024, 1024² or 1024³.
-func byteSize(v string) (int64, error) {
-	s := strings.ToLower(v)
-	mult := int64(1)
-	for _, u := range []struct {
-		suffix string
-		mult   int64
-	}{{"kb", 1 << 10}, {"mb", 1 << 20}, {"gb", 1 << 30}} {
-		if strings.HasSuffix(s, u.suffix) {
-			s, mult = strings.TrimSuffix(s, u.suffix), u.mult
-			break
-		}
-	}
-	n, err := conf.ParseInt(s)
-	if err != nil {
-		return 0, err
-	}
-	return int64(n) * mult, nil
-}
-
-const daemonHelp = `supervisord-lite -- run a set of applications as daemons (supervisord-compatible).
+const help = `supervisord-lite -- run a set of applications as daemons (supervisord-compatible).
 
 Usage: %s [options]
        %s ctl [supervisorctl options] [action [arguments]]
@@ -260,6 +208,7 @@ Options:
 --profile_options OPTIONS -- accepted and ignored (no Python profiler here)
 `
 
-func printDaemonHelp(w io.Writer, argv0 string) {
-	fmt.Fprintf(w, daemonHelp, argv0, argv0)
+// WriteHelp writes the daemon's -h text, naming the program argv0.
+func WriteHelp(w io.Writer, argv0 string) {
+	fmt.Fprintf(w, help, argv0, argv0)
 }
