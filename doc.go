@@ -10,6 +10,10 @@
 //     supervisord's syntax, expansions, defaults and error texts.
 //   - supervise/rpc: supervisor's XML-RPC API over HTTP (unix socket or TCP), so the real
 //     supervisorctl works against a Supervisor, and a Go client.
+//   - supervise/web: the dashboard, an http.Handler served at "/" beside the XML-RPC API: live
+//     rows over server-sent events, actions with a CSRF token, live log tails.
+//   - supervise/export: a loaded supervisord.conf as systemd units or a Nomad job, with a
+//     warning for every option the target cannot express.
 //   - pyenv: which Python an app folder uses, resolved exactly as pyenv 2.6.30 and pipenv do, and
 //     the environment to exec it with: no shell, no shims, no activation script.
 //   - gunicorn: a gunicorn 20.1 command line as a checked value: workers from the CPU count,

@@ -54,6 +54,9 @@ func TestRealCleanupGroupFreesPortBeforeRestart(t *testing.T) {
 			p := helperProg(t, "web", "forkport", strconv.Itoa(testenv.FreePort(t)), "3")
 			p.CleanupGroup = cleanup
 			p.StopWait = 5 * time.Second
+			// A master that cannot bind exits 3 at once: that is a failed start only within
+			// startsecs, which must outlast a loaded machine's exec of the test binary.
+			p.StartSecs = 3 * time.Second
 			p.Stdout.Events = true
 			h.add(p)
 			h.untilOutput("web", "ready")

@@ -88,6 +88,9 @@ func TestRealFatalRetry(t *testing.T) {
 	p := helperProg(t, "quick", "exit", "1")
 	p.StartRetries = -1
 	p.FatalRetry = 200 * time.Millisecond
+	// The child exits at once; a start counts as failed only if that happens within startsecs,
+	// so startsecs must outlast a loaded machine's exec of the (race-built) test binary.
+	p.StartSecs = 3 * time.Second
 	h.add(p)
 	first := h.untilState("quick", Fatal)
 	h.untilState("quick", Starting)

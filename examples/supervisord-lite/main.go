@@ -4,6 +4,7 @@
 //
 //	supervisord-lite [supervisord options]     the daemon (same options as supervisord)
 //	supervisord-lite ctl [supervisorctl options] command [args]
+//	supervisord-lite export systemd|nomad -c FILE [-o OUT]   (package supervise/export)
 //
 // It is thin: it wires the packages supervise/daemon (the daemon), supervise/pyapp ([gunicorn:x]
 // sections and python_env programs) and the ctl. Build it with CGO_ENABLED=0 (make build) for
@@ -12,12 +13,15 @@
 package main
 
 import (
+	"net/http"
 	"os"
 	"path/filepath"
 
 	"github.com/supervisord-lite/supervisord-lite/supervise"
 	"github.com/supervisord-lite/supervisord-lite/supervise/daemon"
+	"github.com/supervisord-lite/supervisord-lite/supervise/export"
 	"github.com/supervisord-lite/supervisord-lite/supervise/pyapp"
+	"github.com/supervisord-lite/supervisord-lite/supervise/web"
 )
 
 // version is what -v and `ctl version` print: the supervisord release whose behaviour and
@@ -29,6 +33,9 @@ func main() {
 	if len(args) > 0 && args[0] == "ctl" {
 		os.Exit(runCtl(os.Args[0]+" ctl", args[1:], os.Stdout, os.Stderr))
 	}
+	if len(args) > 0 && args[0] == "export" { // hook: supervise/export, [gunicorn:x] and python_env resolved as the daemon does
+		os.Exit(export.Run(os.Args[0]+" export", os.Args[0], args[1:], os.Stdout, os.Stderr, export.PyApps(os.Environ())))
+	}
 	if filepath.Base(os.Args[0]) == "supervisorctl-lite" {
 		os.Exit(runCtl(os.Args[0], args, os.Stdout, os.Stderr))
 	}
@@ -36,14 +43,29 @@ func main() {
 }
 
 // daemonOptions wires the daemon: [gunicorn:x] and python_env programs, their certificate
-// monitor (reloads and the expiry in the status), and the memory trimmer.
+// monitor (reloads and the expiry in the status), the memory trimmer, and the dashboard
+// (supervise/web) at "/" on every listener of the API, behind its auth.
 func daemonOptions() daemon.Options {
 	certs := &pyapp.CertMonitor{}
 	trim := newMemTrimmer()
 	return daemon.Options{
 		Sections: []daemon.SectionKind{pyapp.Sections{}},
 		Services: []daemon.Service{certs, trim},
+		Handlers: map[string]http.Handler{"/": dashboard(certs)},
 		// Status answers are the daemon's biggest: the trimmer counts them as activity.
 		StatusHooks: []func([]supervise.ProcessInfo){certs.Note, trim.statusHook},
 	}
+}
+
+// dashboard is the web dashboard over the run serving each request: a reload gives it the new
+// run's supervisor, and open pages keep their CSRF key across it.
+func dashboard(certs *pyapp.CertMonitor) http.Handler {
+	return &web.PerRequest{Options: func(r *http.Request) (web.Options, bool) {
+		run, ok := daemon.RunFrom(r.Context())
+		if !ok {
+			return web.Options{}, false
+		}
+		return web.Options{Backend: run.Supervisor, Identifier: run.Config.Supervisord.Identifier,
+			MainLog: run.MainLog, CertExpiry: certs.Expiry, Logger: run.Logger}, true
+	}}
 }

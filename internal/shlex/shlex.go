@@ -13,7 +13,7 @@ var (
 	ErrNoEscapedCharacter = errors.New("No escaped character")
 )
 
-func isSpace(c rune) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 // Split returns the words of s under POSIX shell quoting: whitespace separates words; '...'
 // keeps everything literally; "..." keeps everything except that a backslash escapes '"' and
@@ -23,10 +23,10 @@ func isSpace(c rune) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\
 func Split(s string) ([]string, error) {
 	var (
 		words  []string
-		word   []rune
+		word   []byte
 		inWord bool // a word has started (possibly empty, through quotes)
 	)
-	rs := []rune(s)
+	rs := []byte(s) // quotes, backslash and spaces are ASCII: bytes keep any other text as it is, valid UTF-8 or not
 	for i := 0; i < len(rs); i++ {
 		c := rs[i]
 		switch {

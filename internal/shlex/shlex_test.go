@@ -99,3 +99,21 @@ func FuzzSplit(f *testing.F) {
 		assert.Equal(t, len(words), len(again))
 	})
 }
+
+// Bytes that are not UTF-8 pass through unchanged, quoted or not (found by pyapp's
+// FuzzShellQuote: a rune loop turned them into U+FFFD).
+func TestSplitKeepsNonUTF8Bytes(t *testing.T) {
+	got, err := Split("a '\x89' \"\xff\xfe\" b\x80c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"a", "\x89", "\xff\xfe", "b\x80c"}
+	if len(got) != len(want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+	}
+}

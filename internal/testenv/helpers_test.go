@@ -94,3 +94,21 @@ func TestGoBuild(t *testing.T) {
 		t.Fatal("building a missing package succeeded")
 	}
 }
+
+func TestNewPyenvApp(t *testing.T) {
+	f := NewPyenvApp(t, "3.11.7", "3.12.1")
+	for _, v := range []string{"3.11.7", "3.12.1"} {
+		for _, name := range []string{"gunicorn", "python", "celery"} {
+			st, err := os.Stat(filepath.Join(f.Root, "versions", v, "bin", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Mode().Perm()&0o111 == 0 {
+				t.Errorf("%s/%s is not executable", v, name)
+			}
+		}
+	}
+	if st, err := os.Stat(f.App); err != nil || !st.IsDir() {
+		t.Fatalf("app folder: %v", err)
+	}
+}

@@ -6,7 +6,10 @@ package testenv
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // E2E reports whether end-to-end tests are mandatory (the E2E environment variable is set and
@@ -53,4 +56,34 @@ func Short(t testing.TB) {
 	if testing.Short() {
 		t.Skip("skipped in -short mode")
 	}
+}
+
+// Supervisord runs bin (Debian's supervisord) in the foreground with the configuration text
+// conf, written to a file in a new temporary directory, until the test ends: then it gets
+// SIGTERM, and SIGKILL after 20 s. attr, when not nil, is the process's SysProcAttr (to run
+// it with other credentials). It returns the process and its combined output.
+func Supervisord(t testing.TB, bin, conf string, attr *syscall.SysProcAttr) (*exec.Cmd, *Buffer) {
+	t.Helper()
+	cfg := filepath.Join(t.TempDir(), "supervisord.conf")
+	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := &Buffer{}
+	cmd := exec.Command(bin, "-n", "-c", cfg)
+	cmd.Stdout, cmd.Stderr, cmd.SysProcAttr = out, out, attr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	})
+	return cmd, out
 }

@@ -136,6 +136,11 @@ func expandMsg(s, name string, maps ...map[string]any) (string, error) {
 	if err == nil {
 		return out, nil
 	}
+	// A password's text is not repeated in the error (supervisord's message would quote it).
+	shown := ini.Repr(s)
+	if name == "password" || strings.HasSuffix(name, ".password") {
+		shown = "'<password hidden>'"
+	}
 	var ke *ini.KeyError
 	if errors.As(err, &ke) {
 		seen := map[string]bool{}
@@ -150,9 +155,9 @@ func expandMsg(s, name string, maps ...map[string]any) (string, error) {
 		}
 		sort.Strings(names)
 		return "", &wrapped{fmt.Sprintf("Format string %s for %s contains names (%s) which cannot be expanded. Available names: %s",
-			ini.Repr(s), ini.Repr(name), ke.Error(), strings.Join(names, ", ")), err}
+			shown, ini.Repr(name), ke.Error(), strings.Join(names, ", ")), err}
 	}
-	return "", &wrapped{fmt.Sprintf("Format string %s for %s is badly formatted: %s", ini.Repr(s), ini.Repr(name), err.Error()), err}
+	return "", &wrapped{fmt.Sprintf("Format string %s for %s is badly formatted: %s", shown, ini.Repr(name), err.Error()), err}
 }
 
 type wrapped struct {

@@ -217,7 +217,7 @@ func (d *Daemon) run(ctx context.Context, l *loaded, sigs <-chan os.Signal) (*lo
 		}
 	}
 	rel := &reloader{d: d, sup: sup, events: ev, latest: l}
-	runInfo := Run{Config: l.cfg, Supervisor: sup, Logger: d.log}
+	runInfo := Run{Config: l.cfg, Supervisor: sup, Logger: d.log, MainLog: d.mainLogPath()}
 	requests := make(chan bool, 1) // restart?
 	methods := rel.methods()
 	for name, m := range d.opts.Methods {

@@ -98,6 +98,9 @@ type Run struct {
 	Supervisor *supervise.Supervisor
 	// Logger is the daemon's main log.
 	Logger *slog.Logger
+	// MainLog is the main log's file (logfile=), "" when there is none (logfile=NONE or
+	// syslog).
+	MainLog string
 }
 
 // A Service is a long-running part of the daemon, run with each Run (Options.Services). It

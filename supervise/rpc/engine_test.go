@@ -17,7 +17,13 @@ import (
 // runEngine serves a real Supervisor with group until the test ends.
 func runEngine(t testing.TB, groups ...supervise.Group) *supervise.Supervisor {
 	t.Helper()
-	sv := supervise.New(supervise.Options{ChildLogDir: t.TempDir(), Identifier: "rpctest"})
+	return runEngineOpts(t, supervise.Options{ChildLogDir: t.TempDir(), Identifier: "rpctest"}, groups...)
+}
+
+// runEngineOpts is runEngine with options.
+func runEngineOpts(t testing.TB, opts supervise.Options, groups ...supervise.Group) *supervise.Supervisor {
+	t.Helper()
+	sv := supervise.New(opts)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- sv.Serve(ctx) }()

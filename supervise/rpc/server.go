@@ -3,6 +3,7 @@ package rpc
 import (
 	"context"
 	"crypto/sha1"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
@@ -24,8 +25,12 @@ import (
 	"github.com/supervisord-lite/supervisord-lite/supervise"
 )
 
-// MaxRequestBytes is the largest XML-RPC request body accepted; a larger one gets HTTP 400.
+// MaxRequestBytes is the largest XML-RPC request body accepted; a larger one gets HTTP 400
+// (one announced larger by its Content-Length is refused before it is read).
 const MaxRequestBytes = 1 << 20
+
+// maxHeaderBytes bounds a request's header block; a larger one gets HTTP 431.
+const maxHeaderBytes = 64 << 10
 
 // Options configure a Server. Backend is required; every other zero value works.
 type Options struct {
@@ -210,9 +215,12 @@ func (s *Server) Serve(ctx context.Context) error {
 			ReadHeaderTimeout: s.opts.ReadTimeout,
 			ReadTimeout:       s.opts.ReadTimeout,
 			IdleTimeout:       s.opts.IdleTimeout,
-			MaxHeaderBytes:    64 << 10,
-			BaseContext:       func(net.Listener) context.Context { return serveCtx },
-			ErrorLog:          slog.NewLogLogger(s.opts.Logger.Handler(), slog.LevelDebug),
+			MaxHeaderBytes:    maxHeaderBytes,
+			// "OPTIONS *" goes to the handler (and its authentication) too, instead of
+			// net/http's built-in 200 answer to anyone.
+			DisableGeneralOptionsHandler: true,
+			BaseContext:                  func(net.Listener) context.Context { return serveCtx },
+			ErrorLog:                     slog.NewLogLogger(s.opts.Logger.Handler(), slog.LevelDebug),
 		}
 		servers[i] = hs
 		wg.Add(1)
@@ -287,7 +295,9 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request, l Listener) 
 			return false
 		}
 		user, pass, _ := strings.Cut(string(dec), ":")
-		if user == l.Username && checkPassword(l.Password, pass) {
+		// Both checks run, in time that depends on neither the name nor the password given.
+		userOK := equalSecret(user, l.Username)
+		if checkPassword(l.Password, pass) && userOK {
 			return true
 		}
 	}
@@ -297,13 +307,22 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request, l Listener) 
 	return false
 }
 
-// checkPassword compares a password with the configured one, plain or "{SHA}" + hex SHA-1.
+// checkPassword compares a password with the configured one, plain or "{SHA}" + hex SHA-1 (as
+// supervisord: the lower-case hex digest of the given password must equal the stored text).
 func checkPassword(stored, given string) bool {
 	if hexDigest, ok := strings.CutPrefix(stored, "{SHA}"); ok {
 		sum := sha1.Sum([]byte(given))
-		return subtle.ConstantTimeCompare([]byte(hex.EncodeToString(sum[:])), []byte(hexDigest)) == 1
+		return equalSecret(hex.EncodeToString(sum[:]), hexDigest)
 	}
-	return subtle.ConstantTimeCompare([]byte(stored), []byte(given)) == 1
+	return equalSecret(stored, given)
+}
+
+// equalSecret compares a and b in time independent of their contents and lengths (a plain
+// constant-time comparison of the strings would tell a length mismatch at once): it compares
+// their SHA-256 digests.
+func equalSecret(a, b string) bool {
+	ha, hb := sha256.Sum256([]byte(a)), sha256.Sum256([]byte(b))
+	return subtle.ConstantTimeCompare(ha[:], hb[:]) == 1
 }
 
 // errorPage writes medusa's error response page, as supervisord sends it.
@@ -318,6 +337,14 @@ func errorPage(w http.ResponseWriter, code int) {
 
 func (s *Server) serveRPC(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
+		errorPage(w, http.StatusBadRequest)
+		return
+	}
+	if r.ContentLength > MaxRequestBytes {
+		// Refused before a byte of it is read: a client that announces a huge body and sends
+		// it slowly does not hold the connection until ReadTimeout.
+		s.opts.Logger.Error("XML-RPC request too large", "bytes", r.ContentLength, "remote", r.RemoteAddr)
+		w.Header().Set("Connection", "close")
 		errorPage(w, http.StatusBadRequest)
 		return
 	}

@@ -84,7 +84,9 @@ func rawExchange(t testing.TB, network, addr string, req []byte) (*http.Response
 	require.NoError(t, c.SetDeadline(time.Now().Add(10*time.Second)))
 	_, err = c.Write(req)
 	require.NoError(t, err)
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	// The request, parsed, tells ReadResponse whether a body follows (none for HEAD).
+	parsed, _ := http.ReadRequest(bufio.NewReader(bytes.NewReader(req)))
+	resp, err := http.ReadResponse(bufio.NewReader(c), parsed)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
