@@ -4,15 +4,17 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
 )
 
 // startFollow runs Follow in a goroutine; stop cancels it and returns its error.
@@ -260,11 +262,11 @@ func wantUpTo(n int) *bytes.Buffer {
 }
 
 // slowWriter takes 1 ms per Write.
-type slowWriter struct{ n int }
+type slowWriter struct{ n atomic.Int64 }
 
 func (s *slowWriter) Write(p []byte) (int, error) {
 	time.Sleep(time.Millisecond)
-	s.n += len(p)
+	s.n.Add(int64(len(p)))
 	return len(p), nil
 }
 
@@ -292,7 +294,8 @@ func TestFollowStopsWhileFileKeepsGrowing(t *testing.T) {
 	sw := &slowWriter{}
 	done := make(chan error, 1)
 	go func() { done <- Follow(ctx, name, 0, sw) }()
-	time.Sleep(200 * time.Millisecond)
+	// Cancel once Follow is copying (under load its first write can take a while).
+	testenv.WaitFor(t, "Follow to copy the growing file", func() bool { return sw.n.Load() > 0 })
 	cancel()
 	select {
 	case err := <-done:
@@ -303,7 +306,7 @@ func TestFollowStopsWhileFileKeepsGrowing(t *testing.T) {
 	}
 	close(stopWriting)
 	<-writerDone
-	assert.Greater(t, sw.n, 0)
+	assert.Greater(t, sw.n.Load(), int64(0))
 }
 
 // Rotations back to back while Follow moves from file to file: a rotation every few lines, the
