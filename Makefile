@@ -4,10 +4,10 @@ GO      ?= go
 DEB_PKGS := supervisor gunicorn python3-gunicorn python3-flask python3-venv pipenv logrotate openssl procps curl shellcheck systemd ansible dash bash busybox chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: test demo deps vet unit bench fmt bench-compare build fuzz fuzz-smoke
+.PHONY: test demo deps vet unit bench fmt bench-compare build fuzz fuzz-smoke centos6 go123 test-2632
 
-# deps installs the Debian packages the tests need, only when one is missing.
-deps:
+# deps installs the Debian packages the tests need, only when one is missing, and Go 1.23.
+deps: go123
 	@missing=""; for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
@@ -20,12 +20,13 @@ vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
 
-# test: vet, then every test with the race detector; E2E=1 turns a missing tool into a failure.
-# Every fuzz target's seeds and saved regression inputs run here as plain tests. New random
-# inputs come from `make fuzz-smoke` (3 s a target) and `make fuzz`, kept out of `test` for now:
-# each of the first two smoke runs found a new bug (shlex, gunicorn bind), and a find makes a
-# CI run fail by chance. Join it to `test` once smoke runs come back clean.
-test: deps vet
+# test: vet and the Linux 2.6.32 profile run (test-2632), then every test with the race detector
+# (E2E=1 turns a missing tool into a failure). Every fuzz target's seeds and saved regression
+# inputs run here as plain tests. New random inputs come from `make fuzz-smoke` (3 s a target)
+# and `make fuzz`, kept out of `test` for now: each of the first two smoke runs found a new bug
+# (shlex, gunicorn bind), and a find makes a CI run fail by chance. Join it to `test` once smoke
+# runs come back clean.
+test: deps vet test-2632
 	E2E=1 $(GO) test -race -count=1 -timeout 30m ./...
 
 # fuzz-smoke runs each fuzz target (every `func Fuzz...`) for FUZZ_SMOKE_TIME; fuzz for FUZZTIME.
@@ -83,3 +84,45 @@ else
 	$(GO) build -o bin/benchcompare ./internal/benchcompare/cmd/benchcompare
 	bin/benchcompare -lite bin/supervisord-lite -reps $(REPS) $(if $(QUICK),-quick) -o bin/bench-results.txt $(SCENARIOS)
 endif
+
+# --- CentOS 6 (Linux 2.6.32): Go 1.23 is the last Go that runs there. ---------------------------
+# GO123 is that toolchain (Debian's golang-1.23-go from bookworm-backports). C6ENV builds static
+# (no cgo: no glibc to match) and never lets the go command switch to another toolchain.
+GO123 ?= /usr/lib/go-1.23/bin/go
+C6ENV := GOTOOLCHAIN=local CGO_ENABLED=0
+
+# go123 installs golang-1.23-go when GO123 is missing: bookworm-backports is added to apt's
+# sources on the mirror of the main bookworm suite (deb822 .sources or a one-line sources.list).
+go123:
+	@if [ ! -x "$(GO123)" ]; then \
+		if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then \
+			uri=$$(awk '/^URIs:/{u=$$2} /^Suites:/{for(i=2;i<=NF;i++) if($$i=="bookworm"){print u; exit}}' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1); \
+			[ -n "$$uri" ] || uri=$$(awk '$$1=="deb" && $$3=="bookworm"{print $$2; exit}' /etc/apt/sources.list 2>/dev/null); \
+			[ -n "$$uri" ] || uri=http://deb.debian.org/debian; \
+			echo "adding bookworm-backports ($$uri) to apt's sources"; \
+			printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$$uri" \
+				| $(SUDO) tee /etc/apt/sources.list.d/bookworm-backports.sources >/dev/null; \
+		fi; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends -t bookworm-backports golang-1.23-go; \
+	fi
+	@v=$$($(C6ENV) $(GO123) env GOVERSION) && case "$$v" in go1.23|go1.23.*) ;; \
+		*) echo "$(GO123) is $$v: Linux 2.6.32 (CentOS 6) needs Go 1.23, the last release that supports it" >&2; exit 1;; esac
+
+# centos6: the daemon for CentOS 6, and the 2.6.32 profile wrapper the tests run under.
+centos6: go123
+	$(C6ENV) $(GO123) build -trimpath -o bin/centos6/supervisord-lite ./examples/supervisord-lite
+	$(C6ENV) $(GO123) build -trimpath -o bin/centos6/linux2632-exec ./internal/linux2632/cmd/linux2632-exec
+
+# test-2632: everything vetted by Go 1.23, then the packages that talk to the kernel tested with
+# Go 1.23 under the Linux 2.6.32 profile (internal/linux2632: newer syscalls ENOSYS, newer
+# options refused), with the end-to-end run of the Go 1.23 daemon (TestDaemonUnder2632).
+# No -race: it needs cgo with Go 1.23, and a cgo binary's libc calls would escape the filter;
+# the race detector runs in `make test`'s main run. Skipped: allocation counts that Go 1.23's
+# escape analysis does not reach (a property of the compiler, not of the kernel).
+TEST_2632_PKGS := ./internal/linux2632/ ./internal/proctree/ ./internal/rlimit/ ./supervise/ ./logrotate/
+TEST_2632_SKIP := ^TestCaptureAllocatesNothingPerChunk$$
+test-2632: centos6
+	$(C6ENV) $(GO123) vet ./...
+	$(C6ENV) E2E=1 LINUX2632_DAEMON=$(CURDIR)/bin/centos6/supervisord-lite $(GO123) test -count=1 -timeout 15m \
+		-exec $(CURDIR)/bin/centos6/linux2632-exec -skip '$(TEST_2632_SKIP)' $(TEST_2632_PKGS)
+	$(C6ENV) $(GO123) test -count=1 -exec $(CURDIR)/bin/centos6/linux2632-exec -run '^TestKernelFeaturesMethod$$' ./supervise/rpc/

@@ -30,8 +30,10 @@ func (c *forkChild) signalGroup(sig syscall.Signal) error {
 
 // cleanupResult is what the cleanup of a process group reports to the process goroutine.
 type cleanupResult struct {
-	pgid   int
-	killed bool // SIGKILL was needed
+	pgid    int
+	killed  bool // SIGKILL was needed
+	outside bool // the processes that left the group after a stop (endEscapees), not the group
+	ended   int  // with outside: how many were found and ended
 }
 
 // cleanupPoll bounds the wait between two looks at a group being cleaned up: the first look
@@ -47,7 +49,11 @@ const (
 func (p *process) afterExit(requested bool) {
 	st := &p.st
 	gc, ok := st.child.(groupChild)
-	if !ok || requested || st.pid <= 0 {
+	if !ok || st.pid <= 0 {
+		return
+	}
+	if requested {
+		p.endEscapees(st.pid)
 		return
 	}
 	members, err := gc.groupMembers()
@@ -109,6 +115,12 @@ func (p *process) cleanupDone(r cleanupResult) {
 	how := ""
 	if r.killed {
 		how = " (SIGKILL was needed)"
+	}
+	if r.outside {
+		if r.ended > 0 {
+			p.log(slog.LevelInfo, "cleaned up: %s's %d processes outside its process group %d are gone%s", p.prog.Name, r.ended, r.pgid, how)
+		}
+		return
 	}
 	p.log(slog.LevelInfo, "cleaned up: %s's process group %d is empty%s", p.prog.Name, r.pgid, how)
 }

@@ -119,6 +119,9 @@ func (p *process) command(path string, argv []string) (*Cmd, error) {
 		env = append(env, "HOME="+home, "USER="+name, "LOGNAME="+name)
 	}
 	env = append(env, p.prog.Env...)
+	if p.sv.token != "" {
+		env = append(env, TokenEnv+"="+p.sv.token)
+	}
 	cmd.Env = dedupEnv(env)
 	return cmd, nil
 }

@@ -57,8 +57,12 @@
 //   - After an exit of a main process that was not a stop, members left in its process group
 //     are logged at WARN with their pids; with Program.CleanupGroup they are ended (stop
 //     signal, SIGKILL after StopWait) before the process is restarted, so the workers of a
-//     killed gunicorn master cannot keep its port. When the last Serve returns, orphans it
-//     adopted as subreaper are ended too.
+//     killed gunicorn master cannot keep its port. A process that left its program's group
+//     (setsid, a double fork) is found by the Supervisor's token in its environment (TokenEnv)
+//     and ended when its program is stopped and when Serve returns, with or without a child
+//     subreaper (Linux 3.4); orphans adopted as subreaper are ended when the last Serve returns.
+//   - Kernel features newer than Linux 2.6.32 (CentOS 6) are probed (KernelFeatures); each
+//     missing one is logged once at WARN by Serve, with what is done instead.
 //   - Options.StateFile records the running children (pid, group, start time) so that a
 //     Supervisor started after a crashed one ends what that one left running, before autostart.
 //   - Program.FatalRetry gives a FATAL program a fresh round of start attempts after a delay.

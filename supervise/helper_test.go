@@ -78,6 +78,23 @@ func runHelper(name string, args []string) int {
 		}
 		fmt.Println(pid)
 		time.Sleep(100 * time.Millisecond)
+	case "escape": // start a grandchild in its own session (as a daemon does), print its pid, sleep
+		exe, _ := os.Executable()
+		null, _ := os.Open(os.DevNull)
+		var env []string // without our own helper name: the first of two entries wins
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, helperEnv+"=") {
+				env = append(env, kv)
+			}
+		}
+		p, err := os.StartProcess(exe, []string{exe}, &os.ProcAttr{Env: append(env, helperEnv+"=sleep"),
+			Files: []*os.File{null, null, null}, Sys: &syscall.SysProcAttr{Setsid: true}})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 3
+		}
+		fmt.Println(p.Pid)
+		time.Sleep(time.Hour)
 	case "minisv": // a Supervisor with StateFile args[0] running one "sleep" program; prints the child's pid
 		return miniSupervisor(args[0])
 	case "print": // print N lines to stdout and stderr, then exit 0

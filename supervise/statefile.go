@@ -22,16 +22,26 @@ type StateRecord struct {
 	// Pid is the process id; Pgid its process group (the pid itself for our children).
 	Pid  int `json:"pid"`
 	Pgid int `json:"pgid"`
-	// StartTime is the process's start time in milliseconds since the epoch, as read from
-	// /proc: with Pid it names the process, so a recycled pid is never mistaken for it.
-	StartTime int64 `json:"start_ms"`
+	// StartTicks is the process's start time in clock ticks after boot, exactly as the kernel
+	// keeps it (/proc/PID/stat field 22), and BootID the boot it belongs to
+	// (/proc/sys/kernel/random/boot_id): with Pid they name the process, so neither a recycled
+	// pid nor a clock step nor a reboot makes another process look like it, or it like another.
+	StartTicks uint64 `json:"start_ticks"`
+	BootID     string `json:"boot_id"`
 }
+
+// stateVersion is the file format: 2 has start ticks and the boot id (1, before it, had
+// gopsutil's start time in ms, which a clock step or the boot time's rounding could make
+// differ for the same process; its files are refused with a message).
+const stateVersion = 2
 
 // stateFileDoc is the file's content.
 type stateFileDoc struct {
-	Version    int           `json:"version"`
-	Supervisor int           `json:"supervisor_pid"`
-	Processes  []StateRecord `json:"processes"`
+	Version    int `json:"version"`
+	Supervisor int `json:"supervisor_pid"`
+	// Token is the supervisor's TokenEnv value: the next one ends what still carries it.
+	Token     string        `json:"token,omitempty"`
+	Processes []StateRecord `json:"processes"`
 }
 
 // stateFile records the running children in Options.StateFile. Spawns and exits mark it
@@ -43,11 +53,11 @@ type stateFile struct {
 
 	mu    sync.Mutex
 	pids  map[*process]int
-	start map[int]int64 // start time by pid, read once per child
+	start map[int]proctree.ID // identity by pid, read once per child
 }
 
 func newStateFile(path string) *stateFile {
-	return &stateFile{path: path, kick: make(chan struct{}, 1), pids: map[*process]int{}, start: map[int]int64{}}
+	return &stateFile{path: path, kick: make(chan struct{}, 1), pids: map[*process]int{}, start: map[int]proctree.ID{}}
 }
 
 // record notes that p now runs as pid (0 = no longer runs); no-op without a state file.
@@ -104,20 +114,20 @@ func (sf *stateFile) run(sv *Supervisor, stop <-chan struct{}) {
 // write replaces the file atomically (a temporary file renamed over it).
 func (sf *stateFile) write(sv *Supervisor) {
 	sf.mu.Lock()
-	doc := stateFileDoc{Version: 1, Supervisor: os.Getpid(), Processes: []StateRecord{}}
+	doc := stateFileDoc{Version: stateVersion, Supervisor: os.Getpid(), Token: sv.token, Processes: []StateRecord{}}
 	live := map[int]bool{}
 	for p, pid := range sf.pids {
 		live[pid] = true
-		st, ok := sf.start[pid]
+		id, ok := sf.start[pid]
 		if !ok {
-			id, err := proctree.Identify(pid)
-			if err != nil {
+			var err error
+			if id, err = proctree.Identify(pid); err != nil {
 				continue // gone already: its exit is on its way
 			}
-			st = id.CreateTime
-			sf.start[pid] = st
+			sf.start[pid] = id
 		}
-		doc.Processes = append(doc.Processes, StateRecord{Name: namespec(p), Pid: pid, Pgid: pid, StartTime: st})
+		doc.Processes = append(doc.Processes, StateRecord{Name: namespec(p), Pid: pid, Pgid: pid,
+			StartTicks: id.StartTicks, BootID: id.BootID})
 	}
 	for pid := range sf.start {
 		if !live[pid] {
@@ -156,30 +166,40 @@ func writeAtomic(path string, b []byte) error {
 // ReadStateFile reads a state file written by a Supervisor with Options.StateFile. A missing
 // file gives no records and no error; a file that cannot be parsed gives an error naming it.
 func ReadStateFile(path string) ([]StateRecord, error) {
+	doc, err := readStateDoc(path)
+	return doc.Processes, err
+}
+
+// readStateDoc reads the whole file: the records and the token.
+func readStateDoc(path string) (stateFileDoc, error) {
+	var doc stateFileDoc
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+		return doc, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("state file %s: %w", path, err)
+		return doc, fmt.Errorf("state file %s: %w", path, err)
 	}
 	if len(b) == 0 {
-		return nil, nil
+		return doc, nil
 	}
-	var doc stateFileDoc
 	if err := json.Unmarshal(b, &doc); err != nil {
-		return nil, fmt.Errorf("state file %s: %w", path, err)
+		return stateFileDoc{}, fmt.Errorf("state file %s: %w", path, err)
 	}
-	if doc.Version != 1 {
-		return nil, fmt.Errorf("state file %s: unknown version %d", path, doc.Version)
+	switch {
+	case doc.Version == 1:
+		return stateFileDoc{}, fmt.Errorf("state file %s: version 1 (start times in ms, written by an older supervisord-lite) "+
+			"cannot tell its processes from recycled pids safely; they are left alone", path)
+	case doc.Version != stateVersion:
+		return stateFileDoc{}, fmt.Errorf("state file %s: unknown version %d", path, doc.Version)
 	}
 	for i, r := range doc.Processes {
-		if r.Pid <= 1 || r.Pgid < 0 || r.StartTime <= 0 {
-			return nil, fmt.Errorf("state file %s: record %d (%q): bad pid %d, pgid %d or start time %d",
-				path, i, r.Name, r.Pid, r.Pgid, r.StartTime)
+		if r.Pid <= 1 || r.Pgid < 0 || r.StartTicks == 0 || r.BootID == "" {
+			return stateFileDoc{}, fmt.Errorf("state file %s: record %d (%q): bad pid %d, pgid %d, start ticks %d or boot id %q",
+				path, i, r.Name, r.Pid, r.Pgid, r.StartTicks, r.BootID)
 		}
 	}
-	return doc.Processes, nil
+	return doc, nil
 }
 
 // recoverWait is how long a process left by a previous supervisor gets after SIGTERM when
@@ -191,11 +211,12 @@ const recoverWait = 10 * time.Second
 // left its group), SIGKILL after the program's StopWait (10 s for a name not configured now).
 // Problems are logged, never fatal.
 func (s *Supervisor) recoverState(path string) {
-	recs, err := ReadStateFile(path)
+	doc, err := readStateDoc(path)
 	if err != nil {
 		s.log(slog.LevelWarn, "%v; ignored", err)
 		return
 	}
+	recs := doc.Processes
 	waits := map[string]time.Duration{}
 	s.mu.Lock()
 	for _, g := range s.groups {
@@ -206,7 +227,7 @@ func (s *Supervisor) recoverState(path string) {
 	s.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, r := range recs {
-		id := proctree.ID{Pid: r.Pid, CreateTime: r.StartTime}
+		id := proctree.ID{Pid: r.Pid, StartTicks: r.StartTicks, BootID: r.BootID}
 		if !id.Alive() {
 			s.log(slog.LevelDebug, "state file: %s (pid %d) is no longer running", r.Name, r.Pid)
 			continue
@@ -222,6 +243,7 @@ func (s *Supervisor) recoverState(path string) {
 		}(r, id, wait)
 	}
 	wg.Wait()
+	s.recoverMarked(doc.Token, waits)
 }
 
 // endLeftover ends one recorded process that outlived its supervisor, and its group.

@@ -26,7 +26,7 @@ func TestRealStateFileRecordsChildren(t *testing.T) {
 	run := h.untilState("sleeper", Running)
 	id, err := proctree.Identify(run.Pid)
 	require.NoError(t, err)
-	want := []StateRecord{{Name: "sleeper", Pid: run.Pid, Pgid: run.Pid, StartTime: id.CreateTime}}
+	want := []StateRecord{{Name: "sleeper", Pid: run.Pid, Pgid: run.Pid, StartTicks: id.StartTicks, BootID: id.BootID}}
 	var recs []StateRecord
 	for i := 0; i < 1000; i++ { // the writer runs after the spawn
 		if recs, err = ReadStateFile(path); err == nil && len(recs) == 1 {
@@ -91,16 +91,25 @@ func TestRealStateFileEndsLeftoversOfACrashedSupervisor(t *testing.T) {
 	decoy, err := proctree.Identify(decoyPid)
 	require.NoError(t, err)
 	defer proctree.KillGroup(decoyPid, syscall.SIGKILL)
-	recs, err := ReadStateFile(path)
+	doc, err := readStateDoc(path)
 	require.NoError(t, err)
-	require.Len(t, recs, 1)
-	recs = append(recs, StateRecord{Name: "other", Pid: decoyPid, Pgid: decoyPid, StartTime: decoy.CreateTime - 1000})
-	b, err := json.Marshal(stateFileDoc{Version: 1, Processes: recs})
+	require.Len(t, doc.Processes, 1)
+	require.Len(t, doc.Token, 32, "the crashed supervisor's token")
+	doc.Processes = append(doc.Processes, StateRecord{Name: "other", Pid: decoyPid, Pgid: decoyPid,
+		StartTicks: decoy.StartTicks - 100, BootID: decoy.BootID})
+	b, err := json.Marshal(doc)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(path, b, 0o600))
+	// A process that escaped from the crashed supervisor's program (its own session, init's
+	// child, in no record) still carries that supervisor's token.
+	escapedPid := startOrphan(t, TokenEnv+"="+doc.Token, "SUPERVISOR_PROCESS_NAME=app", "SUPERVISOR_GROUP_NAME=app")
+	escaped, err := proctree.Identify(escapedPid)
+	require.NoError(t, err)
+	defer proctree.KillGroup(escapedPid, syscall.SIGKILL)
 
 	h := newRealOpts(t, Options{StateFile: path})
 	assert.False(t, child.Alive(), "ended before Serve serves")
+	assert.False(t, escaped.Alive(), "the escaped process is ended before Serve serves")
 	assert.True(t, decoy.Alive(), "a recycled pid is never touched")
 	app := helperProg(t, "app", "sleep")
 	h.add(app)
@@ -110,6 +119,7 @@ func TestRealStateFileEndsLeftoversOfACrashedSupervisor(t *testing.T) {
 	ended := indexOf(lines, "WARN ended app (pid "+strconv.Itoa(childPid)+") left by a previous supervisor", 0)
 	spawned := indexOf(lines, "INFO spawned: 'app'", 0)
 	assert.True(t, found >= 0 && ended > found && spawned > ended, "log:\n%s", strings.Join(lines, "\n"))
+	assert.Less(t, indexOf(lines, "WARN found 1 processes started under a previous supervisor, outside its records: "+strconv.Itoa(escapedPid)+";", 0), spawned)
 	assert.Contains(t, lines, "DEBG state file: other (pid "+strconv.Itoa(decoyPid)+") is no longer running")
 	for _, l := range lines {
 		assert.NotContains(t, l, "other (pid "+strconv.Itoa(decoyPid)+") left")
@@ -126,8 +136,12 @@ func TestRealStateFileBadContent(t *testing.T) {
 		{"garbage", "\x00\xffnot json", "WARN state file %s: invalid character"},
 		{"empty", "", ""},
 		{"version", `{"version":7,"processes":[]}`, "WARN state file %s: unknown version 7; ignored"},
-		{"bad pid", `{"version":1,"processes":[{"name":"x","pid":1,"pgid":1,"start_ms":5}]}`,
-			`WARN state file %s: record 0 ("x"): bad pid 1, pgid 1 or start time 5; ignored`},
+		{"bad pid", `{"version":2,"processes":[{"name":"x","pid":1,"pgid":1,"start_ticks":5,"boot_id":"b"}]}`,
+			`WARN state file %s: record 0 ("x"): bad pid 1, pgid 1, start ticks 5 or boot id "b"; ignored`},
+		{"no boot id", `{"version":2,"processes":[{"name":"x","pid":10,"pgid":10,"start_ticks":5}]}`,
+			`WARN state file %s: record 0 ("x"): bad pid 10, pgid 10, start ticks 5 or boot id ""; ignored`},
+		{"version 1", `{"version":1,"processes":[{"name":"x","pid":10,"pgid":10,"start_ms":5}]}`,
+			"WARN state file %s: version 1 (start times in ms, written by an older supervisord-lite) cannot tell"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -147,7 +161,7 @@ func TestRealStateFileBadContent(t *testing.T) {
 
 // startOrphan starts a sleeping process that is not a child of the test process (its parent
 // exits at once) and returns its pid.
-func startOrphan(t *testing.T) int {
+func startOrphan(t *testing.T, env ...string) int {
 	t.Helper()
 	exe, err := os.Executable()
 	require.NoError(t, err)
@@ -157,7 +171,7 @@ func startOrphan(t *testing.T) int {
 	null, err := os.Open(os.DevNull)
 	require.NoError(t, err)
 	defer null.Close()
-	p, err := os.StartProcess(exe, []string{exe}, &os.ProcAttr{Env: append(os.Environ(), helperEnv+"=orphan"),
+	p, err := os.StartProcess(exe, []string{exe}, &os.ProcAttr{Env: append(append(os.Environ(), env...), helperEnv+"=orphan"),
 		Files: []*os.File{null, w, w}})
 	require.NoError(t, err)
 	w.Close()
@@ -171,6 +185,7 @@ func startOrphan(t *testing.T) int {
 
 // Any bytes: records that pass validation, or an error naming the file; never a panic.
 func FuzzReadStateFile(f *testing.F) {
+	f.Add([]byte(`{"version":2,"supervisor_pid":5,"token":"ab","processes":[{"name":"a","pid":10,"pgid":10,"start_ticks":1700,"boot_id":"x"}]}`))
 	f.Add([]byte(`{"version":1,"supervisor_pid":5,"processes":[{"name":"a","pid":10,"pgid":10,"start_ms":1700000000000}]}`))
 	f.Add([]byte(`{"version":1,"processes":null}`))
 	f.Add([]byte(``))
@@ -187,7 +202,8 @@ func FuzzReadStateFile(f *testing.F) {
 		}
 		for _, r := range recs {
 			assert.Greater(t, r.Pid, 1)
-			assert.Greater(t, r.StartTime, int64(0))
+			assert.NotZero(t, r.StartTicks)
+			assert.NotEmpty(t, r.BootID)
 		}
 	})
 }

@@ -102,6 +102,7 @@ type Supervisor struct {
 	childLogDir string
 	hub         hub
 	state       *stateFile // nil without Options.StateFile
+	token       string     // TokenEnv's value for this Supervisor's children; "" with a Spawner given
 
 	mu       sync.Mutex
 	groups   []*groupEntry // in the order added
@@ -125,6 +126,7 @@ func New(opts Options) *Supervisor {
 	}
 	if s.spawner == nil {
 		s.spawner = &forkSpawner{}
+		s.token = newToken()
 	}
 	if s.env == nil {
 		s.env = os.Environ()
@@ -177,7 +179,9 @@ func (s *Supervisor) State() SupervisorState {
 // loses its exit status (its Wait fails with ECHILD). A daemon owns its children; keep
 // exec.Cmd out of programs that embed a serving Supervisor. While it runs the process is a
 // child subreaper (PR_SET_CHILD_SUBREAPER): descendants of supervised programs orphaned by
-// their parent's death come to it. When the last Serve returns, the children of this process
+// their parent's death come to it (Linux 3.4 and later; see KernelFeatures). Before Serve
+// returns, every process still carrying this Supervisor's token (TokenEnv) gets SIGTERM, then
+// SIGKILL after a second. When the last Serve returns, the children of this process
 // that the engine did not start and that are outside this process's group (such orphans, which
 // left their program's group) get SIGTERM, then SIGKILL after a second, so nothing started
 // under a Supervisor outlives it; a child the embedding program started itself with its own
@@ -197,6 +201,9 @@ func (s *Supervisor) Serve(ctx context.Context) error {
 		release = fs.acquire()
 	}
 	s.mu.Unlock()
+	if release != nil {
+		s.warnKernel()
+	}
 	var stateDone chan struct{}
 	stopState := make(chan struct{})
 	if s.state != nil {
@@ -222,6 +229,7 @@ func (s *Supervisor) Serve(ctx context.Context) error {
 	s.autostart(context.Background(), procs)
 	<-ctx.Done()
 	s.shutdown()
+	s.sweepMarked()
 	if stateDone != nil {
 		close(stopState)
 		<-stateDone
@@ -635,12 +643,7 @@ func (s *Supervisor) lookup(op, spec string) (procs []*process, single bool, err
 	return nil, false, &ProcessError{Op: op, Name: spec, Err: ErrNotFound}
 }
 
-func namespec(p *process) string {
-	if p.group == p.prog.Name {
-		return p.prog.Name
-	}
-	return p.group + ":" + p.prog.Name
-}
+func namespec(p *process) string { return makeSpec(p.group, p.prog.Name) }
 
 // result makes the Result of op on p from err (a sentinel, possibly with supervisord's detail).
 func result(op string, p *process, err error) Result {

@@ -91,6 +91,7 @@ func doExplain(s *ctl.Session, arg string) error {
 	for _, sp := range sps {
 		if (proc == "" && (sp.Group == group && sp.Name == group)) || (sp.Group == group && sp.Name == proc) || (proc == "" && sp.Name == group) {
 			explain(s, sp, envNote, running[rpc.Namespec(sp.Group, sp.Name)])
+			ctl.KernelNotes(s) // kernel features the daemon lacks (CentOS 6)
 			return nil
 		}
 	}
@@ -224,6 +225,7 @@ func doPs(s *ctl.Session, arg string) error {
 			s.Output(psLine("", "", row))
 		}
 	}
+	ctl.KernelNotes(s) // kernel features the daemon lacks (CentOS 6)
 	return nil
 }
 

@@ -1,6 +1,7 @@
-// Package proctree finds and signals process trees on Linux through gopsutil's /proc readers:
-// the descendants of a pid, the members of a process group, and whether a pid still names
-// the process we recorded (pid + start time, so a recycled pid is not mistaken for ours).
+// Package proctree finds and signals process trees on Linux through /proc: the descendants of
+// a pid, the members of a process group, the processes whose environment carries a marker
+// (FindByEnv), and whether a pid still names the process we recorded (pid + start tick + boot
+// id, so a recycled pid is not mistaken for ours).
 //
 // It never runs external commands: gopsutil's Children runs pgrep, whose exit a
 // wait4(-1) reaper (supervise's) would steal, so parent links are read from /proc instead.
@@ -14,25 +15,21 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
-
-	"github.com/shirou/gopsutil/v3/process"
 )
 
 // parents maps every live pid to its parent pid.
 func parents() (map[int]int, error) {
-	pids, err := process.Pids()
+	pids, err := listPids()
 	if err != nil {
-		return nil, fmt.Errorf("proctree: list processes: %w", err)
+		return nil, err
 	}
 	out := make(map[int]int, len(pids))
 	for _, pid := range pids {
-		p := &process.Process{Pid: pid}
-		ppid, err := p.Ppid()
-		if err != nil {
-			continue // gone meanwhile
+		if st, ok := readStat(pid); ok { // else gone meanwhile
+			out[pid] = st.ppid
 		}
-		out[int(pid)] = int(ppid)
 	}
 	return out, nil
 }
@@ -111,27 +108,45 @@ func listPids() ([]int, error) {
 	return out, nil
 }
 
+// procStat is what we read from /proc/PID/stat.
+type procStat struct {
+	state      byte   // R, S, D, Z, X ...
+	ppid       int    // field 4
+	pgid       int    // field 5
+	startTicks uint64 // field 22: start time in clock ticks after boot
+}
+
+// readStat parses /proc/pid/stat; ok is false when the process is gone.
+func readStat(pid int) (st procStat, ok bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return st, false
+	}
+	// "pid (comm) S ppid pgrp ...": comm may hold spaces and parentheses; the last ')' ends it.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 || i+2 >= len(b) {
+		return st, false
+	}
+	fields := strings.Fields(string(b[i+2:]))
+	if len(fields) < 20 || fields[0] == "" { // fields[0] is field 3, fields[19] field 22
+		return st, false
+	}
+	st.state = fields[0][0]
+	st.ppid, err = strconv.Atoi(fields[1])
+	if err == nil {
+		st.pgid, err = strconv.Atoi(fields[2])
+	}
+	if err == nil {
+		st.startTicks, err = strconv.ParseUint(fields[19], 10, 64)
+	}
+	return st, err == nil
+}
+
 // stat returns the state letter and the parent pid from /proc/pid/stat; ok is false when the
 // process is gone.
 func stat(pid int) (state byte, ppid int, ok bool) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, 0, false
-	}
-	// "pid (comm) S ppid ...": comm may hold spaces and parentheses; the last ')' ends it.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 || i+2 >= len(b) {
-		return 0, 0, false
-	}
-	fields := strings.Fields(string(b[i+2:]))
-	if len(fields) < 2 {
-		return 0, 0, false
-	}
-	ppid, err = strconv.Atoi(fields[1])
-	if err != nil {
-		return 0, 0, false
-	}
-	return fields[0][0], ppid, true
+	st, ok := readStat(pid)
+	return st.state, st.ppid, ok
 }
 
 func zombie(pid int) bool {
@@ -191,11 +206,15 @@ func KillGroup(pgid int, sig syscall.Signal) error {
 	return nil
 }
 
-// ID names one process instance: its pid and its start time (milliseconds since the epoch, as
-// gopsutil reports it).
+// ID names one process instance: its pid, its start time in clock ticks after boot
+// (/proc/PID/stat field 22, as the kernel keeps it: no conversion, no rounding) and the boot it
+// belongs to (/proc/sys/kernel/random/boot_id), so neither a recycled pid nor a reboot makes
+// another process look like this one, and no clock step or boot-time rounding makes this one
+// look like another.
 type ID struct {
 	Pid        int
-	CreateTime int64
+	StartTicks uint64
+	BootID     string
 }
 
 // Identify returns the ID of the live process pid.
@@ -203,35 +222,48 @@ func Identify(pid int) (ID, error) {
 	if pid <= 0 {
 		return ID{}, fmt.Errorf("proctree: bad pid %d", pid)
 	}
-	// Not process.NewProcess: its existence check costs as much again, and reading the start
-	// time fails for a missing process anyway.
-	p := &process.Process{Pid: int32(pid)}
-	ct, err := p.CreateTime()
+	boot, err := BootID()
 	if err != nil {
-		return ID{}, fmt.Errorf("proctree: pid %d start time: %w", pid, err)
+		return ID{}, err
 	}
-	return ID{Pid: pid, CreateTime: ct}, nil
+	st, ok := readStat(pid)
+	if !ok {
+		return ID{}, fmt.Errorf("proctree: pid %d: %w", pid, os.ErrNotExist)
+	}
+	return ID{Pid: pid, StartTicks: st.startTicks, BootID: boot}, nil
 }
 
-// Alive reports whether id's process still runs: the pid exists, is not a zombie, and started
-// at the recorded time (so a recycled pid is not ours).
+// Alive reports whether id's process still runs: same boot, the pid exists, is not a zombie,
+// and started at the recorded tick (so a recycled pid is not ours).
 func (id ID) Alive() bool {
-	p, err := process.NewProcess(int32(id.Pid))
-	if err != nil {
+	if id.Pid <= 0 {
 		return false
 	}
-	ct, err := p.CreateTime()
-	if err != nil || ct != id.CreateTime {
+	if boot, err := BootID(); err != nil || boot != id.BootID {
 		return false
 	}
-	st, err := p.Status()
-	if err != nil {
-		return false
-	}
-	for _, s := range st {
-		if s == process.Zombie {
-			return false
+	st, ok := readStat(id.Pid)
+	return ok && st.startTicks == id.StartTicks && st.state != 'Z' && st.state != 'X'
+}
+
+var bootID struct {
+	once sync.Once
+	id   string
+	err  error
+}
+
+// BootID returns this boot's id (/proc/sys/kernel/random/boot_id, Linux 2.6.x and later), read
+// once per process.
+func BootID() (string, error) {
+	bootID.once.Do(func() {
+		b, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
+		bootID.id, bootID.err = strings.TrimSpace(string(b)), err
+		if err == nil && bootID.id == "" {
+			bootID.err = errors.New("proctree: empty /proc/sys/kernel/random/boot_id")
 		}
-	}
-	return true
+		if bootID.err != nil && !strings.HasPrefix(bootID.err.Error(), "proctree:") {
+			bootID.err = fmt.Errorf("proctree: boot id: %w", bootID.err)
+		}
+	})
+	return bootID.id, bootID.err
 }

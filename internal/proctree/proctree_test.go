@@ -59,8 +59,11 @@ func TestTreeDescendantsGroupAndKill(t *testing.T) {
 		ids = append(ids, id)
 	}
 	forged := ids[0]
-	forged.CreateTime--
+	forged.StartTicks--
 	assert.False(t, forged.Alive(), "another start time is another process")
+	forged = ids[0]
+	forged.BootID = "00000000-0000-0000-0000-000000000000"
+	assert.False(t, forged.Alive(), "a process of another boot is another process")
 
 	require.NoError(t, KillGroup(pid, syscall.SIGKILL))
 	_ = cmd.Wait()

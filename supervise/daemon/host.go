@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/shirou/gopsutil/v3/process"
+	"github.com/supervisord-lite/supervisord-lite/internal/rlimit"
 	"github.com/supervisord-lite/supervisord-lite/supervise/conf"
 )
 
@@ -57,32 +58,24 @@ func applyDaemonSettings(s conf.Supervisord) error {
 // setRlimits raises RLIMIT_NOFILE and RLIMIT_NPROC to minfds and minprocs as supervisord does,
 // with its error texts when the hard limit is too low.
 func setRlimits(s conf.Supervisord) error {
-	const rlimitNproc = 6 // RLIMIT_NPROC on Linux
 	limits := []struct {
 		res  int
 		min  int
 		name string
 		msg  string
 	}{
-		{syscall.RLIMIT_NOFILE, s.Minfds, "minfds", `The minimum number of file descriptors required to run this process is %d as per the "minfds" command-line argument or config file setting. The current environment will only allow you to open %d file descriptors.  Either raise the number of usable file descriptors in your environment (see README.rst) or lower the minfds setting in the config file to allow the process to start.`},
-		{rlimitNproc, s.Minprocs, "minprocs", `The minimum number of available processes required to run this program is %d as per the "minprocs" command-line argument or config file setting. The current environment will only allow you to open %d processes.  Either raise the number of usable processes in your environment (see README.rst) or lower the minprocs setting in the config file to allow the program to start.`},
+		{rlimit.NOFILE, s.Minfds, "minfds", `The minimum number of file descriptors required to run this process is %d as per the "minfds" command-line argument or config file setting. The current environment will only allow you to open %d file descriptors.  Either raise the number of usable file descriptors in your environment (see README.rst) or lower the minfds setting in the config file to allow the process to start.`},
+		{rlimit.NPROC, s.Minprocs, "minprocs", `The minimum number of available processes required to run this program is %d as per the "minprocs" command-line argument or config file setting. The current environment will only allow you to open %d processes.  Either raise the number of usable processes in your environment (see README.rst) or lower the minprocs setting in the config file to allow the program to start.`},
 	}
 	for _, l := range limits {
-		var r syscall.Rlimit
-		if err := syscall.Getrlimit(l.res, &r); err != nil {
-			continue
+		// getrlimit/setrlimit themselves: Go's syscall package uses prlimit64, missing before
+		// Linux 2.6.36 (CentOS 6), where the limits were silently skipped.
+		before, _, err := rlimit.Raise(l.res, uint64(l.min))
+		if errors.Is(err, rlimit.ErrHardLimit) {
+			return fmt.Errorf(l.msg, l.min, before.Max)
 		}
-		unlimited := ^uint64(0)
-		want := uint64(l.min)
-		if r.Cur >= want || r.Cur == unlimited {
-			continue
-		}
-		nr := syscall.Rlimit{Cur: want, Max: r.Max}
-		if r.Max < want && r.Max != unlimited {
-			nr.Max = want
-		}
-		if err := syscall.Setrlimit(l.res, &nr); err != nil {
-			return fmt.Errorf(l.msg, l.min, r.Max)
+		if err != nil {
+			return fmt.Errorf("%s: %w", l.name, err)
 		}
 	}
 	return nil

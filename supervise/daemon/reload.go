@@ -95,9 +95,11 @@ func (r *reloader) configInfo() []conf.ConfigInfo {
 // methods are the XML-RPC methods supervisord-lite adds beside supervisord's:
 // rpc.MethodUpdateProcessGroup, which `ctl update` calls for a changed group so that only the
 // programs whose spec changed are restarted (supervisord's update, and so the real
-// supervisorctl's, stops and re-adds the whole group: its issue #1154).
+// supervisorctl's, stops and re-adds the whole group: its issue #1154); and
+// rpc.KernelFeaturesMethod, the kernel features newer than 2.6.32 (for ctl explain/ps).
 func (r *reloader) methods() map[string]rpc.ExtraMethod {
 	return map[string]rpc.ExtraMethod{
+		rpc.KernelFeaturesMethod: rpc.KernelFeaturesExtra(),
 		rpc.MethodUpdateProcessGroup: func(ctx context.Context, args []any) (any, error) {
 			name, ok := "", len(args) == 1
 			if ok {

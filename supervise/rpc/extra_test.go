@@ -65,6 +65,37 @@ func TestExtraMethods(t *testing.T) {
 	assert.Equal(t, FaultShutdownState, fault("lite.echo").Code)
 }
 
+// The kernel features method answers what supervise.KernelFeatures probed, and the client
+// keeps the missing ones; a server without the method gives none.
+func TestKernelFeaturesMethod(t *testing.T) {
+	sock := serve(t, Options{Backend: newCaptureFake(), Extra: map[string]ExtraMethod{KernelFeaturesMethod: KernelFeaturesExtra()}})
+	bare := serve(t, Options{Backend: newCaptureFake()})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var want []supervise.KernelFeature
+	for _, f := range supervise.KernelFeatures() {
+		if !f.Available {
+			want = append(want, f)
+		}
+	}
+	c, err := Dial("unix://"+sock, "", "")
+	require.NoError(t, err)
+	defer c.Close()
+	got, err := c.MissingKernelFeatures(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	v, err := c.Call(ctx, KernelFeaturesMethod)
+	require.NoError(t, err)
+	assert.Len(t, v, len(supervise.KernelFeatures()), "every feature, available or not")
+
+	b, err := Dial("unix://"+bare, "", "")
+	require.NoError(t, err)
+	defer b.Close()
+	got, err = b.MissingKernelFeatures(ctx)
+	require.NoError(t, err)
+	assert.Nil(t, got)
+}
+
 // Extra HTTP handlers are served behind the listener's authentication; the API's own paths
 // stay the server's, and a path no pattern matches gets supervisord's 404 page.
 func TestExtraHandlers(t *testing.T) {

@@ -1,0 +1,196 @@
+package supervise
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"syscall"
+	"time"
+
+	"github.com/supervisord-lite/supervisord-lite/internal/proctree"
+)
+
+// TokenEnv is the environment variable that carries a Supervisor's token into every child it
+// starts with the real Spawner (after the program's own Env, so a program cannot change it).
+// Children pass their environment on, so the token marks every process started under the
+// Supervisor, also one that left its program's process group (setsid, a double fork) and was
+// reparented to init, which is how the engine finds such processes without a child subreaper
+// (Linux < 3.4) and after a crash (see Options.StateFile). A descendant exec'd with an emptied
+// environment is not found. Not in supervisord; the name does not start with SUPERVISOR_.
+const TokenEnv = "SUPERVISORD_LITE_TOKEN"
+
+// The environment entries supervisord gives every child, read back from /proc to tell which
+// program a marked process belongs to.
+const (
+	envProcessName = "SUPERVISOR_PROCESS_NAME"
+	envGroupName   = "SUPERVISOR_GROUP_NAME"
+)
+
+// newToken returns a fresh random token (32 hex digits).
+func newToken() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		// crypto/rand does not fail on Linux (getrandom, or /dev/urandom before 3.17).
+		panic(fmt.Sprintf("supervise: no random token: %v", err))
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// marked returns the live processes carrying token whose program (from their environment)
+// passes keep; keep nil = all.
+func marked(token string, keep func(m proctree.Marked) bool) ([]proctree.Marked, error) {
+	all, err := proctree.FindByEnv(TokenEnv+"="+token, envProcessName, envGroupName)
+	if err != nil || keep == nil {
+		return all, err
+	}
+	var out []proctree.Marked
+	for _, m := range all {
+		if keep(m) {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+func markedSpec(m proctree.Marked) string {
+	return makeSpec(m.Env[envGroupName], m.Env[envProcessName])
+}
+
+// makeSpec is a namespec from a group and a process name ("name" when both are equal).
+func makeSpec(group, name string) string {
+	if group == name || group == "" {
+		return name
+	}
+	return group + ":" + name
+}
+
+func markedPids(ms []proctree.Marked) string {
+	pids := make([]int, len(ms))
+	for i, m := range ms {
+		pids[i] = m.Pid
+	}
+	return pidList(pids)
+}
+
+// endMarked sends sig to each process of ms that still is the one found, SIGKILL once wait has
+// passed on the supervisor's clock (again every second), and returns when all are gone;
+// killed says whether SIGKILL was needed.
+func (s *Supervisor) endMarked(ms []proctree.Marked, sig syscall.Signal, wait time.Duration) (killed bool) {
+	send := func(sig syscall.Signal) {
+		for _, m := range ms {
+			if m.Alive() { // not a recycled pid
+				syscall.Kill(m.Pid, sig)
+			}
+		}
+	}
+	alive := func() bool {
+		for _, m := range ms {
+			if m.Alive() {
+				return true
+			}
+		}
+		return false
+	}
+	send(sig)
+	deadline := s.clock.Now().Add(wait)
+	poll := cleanupPollMin
+	for alive() {
+		if now := s.clock.Now(); !now.Before(deadline) {
+			send(syscall.SIGKILL)
+			killed = true
+			deadline = now.Add(time.Second)
+		}
+		time.Sleep(poll)
+		poll = min(2*poll, cleanupPollMax)
+	}
+	return killed
+}
+
+// endEscapees runs after a requested stop of p's process whose group was pgid: the processes
+// of p's program outside that group (they left it: setsid, a double fork) are ended with the
+// program's stop signal, SIGKILL after StopWait. It runs beside the process goroutine like a
+// group cleanup (a start waits for it). At shutdown it is left to the one sweep at the end of
+// Serve.
+func (p *process) endEscapees(pgid int) {
+	sv, st := p.sv, &p.st
+	if sv.token == "" || st.shutting {
+		return
+	}
+	ch := make(chan cleanupResult, 1)
+	st.cleaned = ch
+	name, group, sig, wait := p.prog.Name, p.group, p.prog.StopSignal, p.prog.StopWait
+	sv.wg.Add(1)
+	go func() {
+		defer sv.wg.Done()
+		r := cleanupResult{pgid: pgid, outside: true}
+		ms, err := marked(sv.token, func(m proctree.Marked) bool {
+			return m.Env[envProcessName] == name && m.Env[envGroupName] == group && m.Pgid != pgid
+		})
+		if err != nil {
+			sv.log(slog.LevelWarn, "stopped: %s: cannot look for its processes outside its process group: %v", name, err)
+		}
+		if len(ms) > 0 {
+			r.ended = len(ms)
+			sv.log(slog.LevelWarn, "stopped: %s left %d processes outside its process group: %s; ending them with %s",
+				name, len(ms), markedPids(ms), SignalName(sig))
+			r.killed = sv.endMarked(ms, sig, wait)
+		}
+		ch <- r
+	}()
+}
+
+// sweepMarked ends, when Serve ends, every process still carrying this Supervisor's token
+// (escaped from a program that stopped or exited): SIGTERM, SIGKILL after sweepWait.
+func (s *Supervisor) sweepMarked() {
+	if s.token == "" {
+		return
+	}
+	ms, err := marked(s.token, nil)
+	if err != nil {
+		s.log(slog.LevelWarn, "shutdown: cannot look for processes started under this supervisor: %v", err)
+		return
+	}
+	if len(ms) == 0 {
+		return
+	}
+	s.log(slog.LevelWarn, "shutdown: %d processes started under this supervisor are still running outside its programs: %s; ending them with SIGTERM",
+		len(ms), markedPids(ms))
+	how := ""
+	if s.endMarked(ms, syscall.SIGTERM, sweepWait) {
+		how = " (SIGKILL was needed)"
+	}
+	s.log(slog.LevelInfo, "shutdown: ended %s%s", markedPids(ms), how)
+}
+
+// recoverMarked ends the processes still carrying the token of the supervisor that wrote the
+// state file (escaped from its programs, not in its records): the stop signal SIGTERM, SIGKILL
+// after their program's StopWait (recoverWait for a name not configured now).
+func (s *Supervisor) recoverMarked(token string, waits map[string]time.Duration) {
+	if token == "" {
+		return
+	}
+	ms, err := marked(token, nil)
+	if err != nil {
+		s.log(slog.LevelWarn, "state file: cannot look for processes of the previous supervisor: %v", err)
+		return
+	}
+	if len(ms) == 0 {
+		return
+	}
+	wait := time.Duration(0)
+	for _, m := range ms {
+		w, ok := waits[markedSpec(m)]
+		if !ok {
+			w = recoverWait
+		}
+		wait = max(wait, w)
+	}
+	s.log(slog.LevelWarn, "found %d processes started under a previous supervisor, outside its records: %s; ending them with SIGTERM",
+		len(ms), markedPids(ms))
+	how := ""
+	if s.endMarked(ms, syscall.SIGTERM, wait) {
+		how = " (SIGKILL was needed)"
+	}
+	s.log(slog.LevelWarn, "ended %s left by a previous supervisor%s", markedPids(ms), how)
+}
