@@ -13,6 +13,16 @@ const (
 	// EventGroupAdded and EventGroupRemoved report Add and Remove (PROCESS_GROUP_*).
 	EventGroupAdded
 	EventGroupRemoved
+	// EventSupervisorRunning is published when Serve begins, before any autostart, and
+	// EventSupervisorStopping when its shutdown begins (SUPERVISOR_STATE_CHANGE_*).
+	EventSupervisorRunning
+	EventSupervisorStopping
+	// EventRemoteComm carries SendRemoteComm's Type and Data (REMOTE_COMMUNICATION).
+	EventRemoteComm
+	// EventComm is output a process sent between <!--XSUPERVISOR:BEGIN--> and
+	// <!--XSUPERVISOR:END--> on a stream with Log.CaptureMaxBytes (capture mode,
+	// PROCESS_COMMUNICATION_*): Channel, Data and Pid.
+	EventComm
 )
 
 // Event is published to subscribers. Publishing never blocks the engine: a subscriber that
@@ -28,9 +38,12 @@ type Event struct {
 	Pid      int
 	Tries    int
 	Expected bool
-	// For EventLog: the channel ("stdout" or "stderr") and the bytes.
+	// For EventLog and EventComm: the channel ("stdout" or "stderr") and the bytes; Pid is
+	// the pid of the spawn that wrote them. For EventRemoteComm:
+	// Type and Data as given to SendRemoteComm.
 	Channel string
 	Data    []byte
+	Type    string
 	// Dropped is how many events this subscriber lost just before this one.
 	Dropped int
 }

@@ -37,6 +37,7 @@ type capture struct {
 	channel string // "stdout" or "stderr"
 	file    *logrotate.Writer
 	events  bool
+	comm    *commCapture // capture mode (Log.CaptureMaxBytes); nil = off
 
 	mu      sync.Mutex
 	ring    *[TailBytes]byte // allocated by the first Write, so a silent program costs nothing
@@ -58,15 +59,32 @@ const keepPartial = 4 << 10
 // chunk is held until its newline arrives, the stream ends, or it reaches maxPartial. Events
 // and the tail get the bytes at once. Write copies only the unfinished end of p and allocates
 // nothing per chunk (unless events are on).
-func (c *capture) Write(p []byte) (int, error) {
+func (c *capture) Write(p []byte) (int, error) { return c.write(p, 0) }
+
+// write is Write with the pid of the spawn that wrote p (0 = unknown), for the log Event.
+func (c *capture) write(p []byte, pid int) (int, error) {
+	if c.comm != nil {
+		c.comm.record(c, p, pid) // capture mode (commcapture.go)
+		return len(p), nil
+	}
+	c.logChunk(p, pid, true)
+	return len(p), nil
+}
+
+// logChunk logs one chunk: to the log file and the tail when toFile, at DEBG and as a log
+// Event.
+func (c *capture) logChunk(p []byte, pid int, toFile bool) {
 	c.mu.Lock()
-	if c.file != nil {
+	if c.file != nil && toFile {
 		c.writeLines(p)
 	}
 	if c.ring == nil && len(p) > 0 {
 		c.ring = new([TailBytes]byte)
 	}
 	q := p
+	if !toFile {
+		q = nil
+	}
 	if len(q) > TailBytes {
 		c.n += int64(len(q) - TailBytes)
 		q = q[len(q)-TailBytes:]
@@ -83,9 +101,8 @@ func (c *capture) Write(p []byte) (int, error) {
 	}
 	if c.events {
 		c.sv.hub.publish(Event{Kind: EventLog, Time: c.sv.clock.Now(), Group: c.group, Name: c.name,
-			Channel: c.channel, Data: append([]byte(nil), p...)})
+			Channel: c.channel, Data: append([]byte(nil), p...), Pid: pid})
 	}
-	return len(p), nil
 }
 
 // debug reports whether the supervisor logs at DEBG, checked before formatting so that a
@@ -189,6 +206,9 @@ func (s *Supervisor) newOutput(group string, prog Program) (*output, error) {
 
 func (s *Supervisor) newCapture(group string, prog Program, channel string, l Log) (*capture, string, error) {
 	c := &capture{sv: s, group: group, name: prog.Name, channel: channel, events: l.Events}
+	if l.CaptureMaxBytes > 0 {
+		c.comm = &commCapture{maxBytes: int(l.CaptureMaxBytes)}
+	}
 	path := l.Path
 	switch path {
 	case LogNone:

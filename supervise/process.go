@@ -313,6 +313,8 @@ func (p *process) spawn() {
 			var child Child
 			if child, err = p.sv.spawner.Spawn(cmd); err == nil {
 				st.child, st.pid = child, child.Pid()
+				startSpawnWriters(cmd, st.pid) // protocol.go
+
 				for i := range p.queued { // the STARTING event of this step names the new pid
 					if p.queued[i].To == Starting {
 						p.queued[i].Pid = st.pid

@@ -86,8 +86,9 @@ type Log struct {
 	// Backups is how many rotated files (name.1 .. name.N) are kept.
 	// 0 = 10; negative = none (the file is truncated in place on rollover).
 	Backups int
-	// CaptureMaxBytes is supervisord's capture-mode buffer size (stdout_capture_maxbytes);
-	// 0 = capture mode off. Kept for config fidelity.
+	// CaptureMaxBytes turns on supervisord's capture mode (stdout_capture_maxbytes): output
+	// between <!--XSUPERVISOR:BEGIN--> and <!--XSUPERVISOR:END--> is kept out of the log file,
+	// in a buffer of this many bytes, and published as one EventComm at END. 0 = off.
 	CaptureMaxBytes int64
 	// Events publishes each chunk of output as a log Event (stdout_events_enabled).
 	Events bool
@@ -187,6 +188,11 @@ type Program struct {
 	// ServerURL is SUPERVISOR_SERVER_URL for the child; "" = the supervisor's Options.ServerURL
 	// (supervisord's AUTO). The variable is omitted when both are empty.
 	ServerURL string
+	// StdoutProtocol makes stdout a protocol channel (supervisord's event listeners): each
+	// chunk the process writes there goes to Options.ProtocolOutput with the pid that wrote it,
+	// is logged at DEBG as a Python bytes repr (b'READY\n'), and goes to the Stdout log file;
+	// it is never published as a log Event. Default false.
+	StdoutProtocol bool
 
 	// CleanupGroup ends the rest of the process's group after an exit of the main process that
 	// was not requested (not a stop): StopSignal to the group, SIGKILL after StopWait (re-sent

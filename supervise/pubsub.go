@@ -6,8 +6,9 @@ import "sync"
 // channel drops the event and the subscriber's next delivered event carries the count.
 // The mutex guards only the subscriber set and the drop counters.
 type hub struct {
-	mu   sync.Mutex
-	subs map[*subscriber]struct{}
+	mu     sync.Mutex
+	subs   map[*subscriber]struct{}
+	queues map[*EventQueue]struct{} // lossless subscriptions (eventqueue.go)
 }
 
 type subscriber struct {
@@ -48,6 +49,10 @@ func (h *hub) publish(e Event) {
 		default:
 			s.dropped++
 		}
+	}
+	e.Dropped = 0
+	for q := range h.queues {
+		q.Push(e)
 	}
 }
 

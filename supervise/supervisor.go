@@ -43,6 +43,9 @@ type Options struct {
 	// Serve returns the file lists no process. "" (the default) = no state file. Not in
 	// supervisord. Only children of the real Spawner are recorded.
 	StateFile string
+	// ProtocolOutput receives what a program with Program.StdoutProtocol writes to stdout
+	// (see there); nil = such output is only logged.
+	ProtocolOutput func(group, name string, pid int, p []byte)
 }
 
 // SupervisorState is supervisord's getState code.
@@ -226,6 +229,7 @@ func (s *Supervisor) Serve(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 
+	s.hub.publish(Event{Kind: EventSupervisorRunning, Time: s.clock.Now()})
 	s.autostart(context.Background(), procs)
 	<-ctx.Done()
 	s.shutdown()
@@ -256,6 +260,7 @@ func (s *Supervisor) shutdown() {
 	s.stopping = true
 	groups := s.sortedGroups(true)
 	s.mu.Unlock()
+	s.hub.publish(Event{Kind: EventSupervisorStopping, Time: s.clock.Now()})
 	bg := context.Background()
 	for _, g := range groups {
 		for _, p := range g.procs {

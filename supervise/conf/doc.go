@@ -18,9 +18,10 @@
 //     naming its section, file and line. A config with any error gives no Config.
 //   - Surprising environment= values (a `#` comment, a separator that is not a comma) are
 //     parsed as supervisord parses them and also reported in Config.Warnings.
-//   - [eventlistener:x] and [fcgi-program:x] are parsed and checked but not run (Warnings
-//     says so; SuperviseGroups leaves them out).
+//   - [fcgi-program:x] is parsed and checked but not run (Warnings says so;
+//     SuperviseGroups leaves it out).
 //   - result_handler and rpcinterface factories other than supervisord's own cannot be
-//     imported and are kept as written, with a warning.
+//     imported and are kept as written, with a warning (the daemon uses the default
+//     handler for such a pool).
 //   - [supervisorctl] problems are warnings: supervisord itself does not read that section.
 package conf

@@ -279,8 +279,8 @@ func (l *loader) run(data []byte) *Config {
 			p := &g.Processes[pi]
 			p.Environment = mergeEnv(l.cfg.Supervisord.Environment, p.Environment)
 		}
-		if g.Kind == KindEventListener || g.Kind == KindFastCGI {
-			l.warn(fmt.Sprintf("[%s] is parsed but not run: supervisord-lite does not implement %s yet", g.Section, map[GroupKind]string{KindEventListener: "the event listener protocol", KindFastCGI: "FastCGI sockets"}[g.Kind]))
+		if g.Kind == KindFastCGI {
+			l.warn(fmt.Sprintf("[%s] is parsed but not run: supervisord-lite does not implement FastCGI sockets yet", g.Section))
 		}
 	}
 	l.servers()

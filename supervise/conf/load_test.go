@@ -273,8 +273,13 @@ socket=tcp://LOCALHOST:9000
 	assert.Equal(t, "unix://"+filepath.Join(dir, "php.sock"), php.FastCGI.URL)
 	assert.Equal(t, 0o660, php.FastCGI.Mode)
 	assert.Equal(t, "tcp://localhost:9000", byName["tcp"].FastCGI.URL)
-	assert.Empty(t, cfg.SuperviseGroups())
-	assert.Len(t, cfg.Warnings, 3)
+	sgs := cfg.SuperviseGroups()
+	require.Len(t, sgs, 1, "the event listener pool runs, the FastCGI programs do not yet")
+	assert.Equal(t, "mon", sgs[0].Name)
+	for _, p := range sgs[0].Programs {
+		assert.True(t, p.StdoutProtocol, "a listener's stdout is the protocol channel")
+	}
+	assert.Len(t, cfg.Warnings, 2)
 
 	_, err = LoadData(filepath.Join(dir, "s.conf"), []byte("[supervisord]\n[fcgi-program:x]\ncommand=/bin/true\nsocket=unix://rel.sock\n"), Options{Environ: []string{}})
 	errs := errorsOf(t, err)

@@ -71,8 +71,8 @@ const (
 	KindProgram GroupKind = iota
 	// KindGroup is a [group:x] of programs= (supervisord's heterogeneous group).
 	KindGroup
-	// KindEventListener is an [eventlistener:x] pool. Parsed only: the event listener protocol
-	// is not implemented yet, so these groups are left out of SuperviseGroups.
+	// KindEventListener is an [eventlistener:x] pool: its processes are supervise.Programs
+	// with StdoutProtocol set, and EventListener holds what supervise/eventlistener needs.
 	KindEventListener
 	// KindFastCGI is an [fcgi-program:x]. Parsed only: supervisord-lite does not create the
 	// FastCGI socket yet, so these groups are left out of SuperviseGroups.
@@ -277,22 +277,26 @@ func envStrings(vars []EnvVar) []string {
 	return out
 }
 
-// Supervise returns the group as a supervise.Group.
+// Supervise returns the group as a supervise.Group. The programs of an event listener pool
+// have StdoutProtocol set (their stdout is the event listener protocol's channel).
 func (g Group) Supervise() supervise.Group {
 	sg := supervise.Group{Name: g.Name, Priority: g.Priority}
 	for _, p := range g.Processes {
-		sg.Programs = append(sg.Programs, p.Program())
+		prog := p.Program()
+		prog.StdoutProtocol = g.Kind == KindEventListener
+		sg.Programs = append(sg.Programs, prog)
 	}
 	return sg
 }
 
-// SuperviseGroups returns the groups supervise can run: every [program:x] and [group:x]
-// group, in Groups order. Event listener pools and FastCGI programs are parsed but left out
-// (Warnings says so for each).
+// SuperviseGroups returns the groups supervise can run: every [program:x], [group:x] and
+// [eventlistener:x] group, in Groups order (an event listener pool also needs its
+// supervise/eventlistener pool, see EventListenerPool). FastCGI programs are parsed but left
+// out (Warnings says so for each).
 func (c *Config) SuperviseGroups() []supervise.Group {
 	var out []supervise.Group
 	for _, g := range c.Groups {
-		if g.Kind == KindProgram || g.Kind == KindGroup {
+		if g.Kind != KindFastCGI {
 			out = append(out, g.Supervise())
 		}
 	}

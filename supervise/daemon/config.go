@@ -9,14 +9,16 @@ import (
 	"github.com/hashicorp/go-multierror"
 	"github.com/supervisord-lite/supervisord-lite/supervise"
 	"github.com/supervisord-lite/supervisord-lite/supervise/conf"
+	"github.com/supervisord-lite/supervisord-lite/supervise/eventlistener"
 )
 
 // loaded is a configuration read, with the command line and the SectionKinds applied.
 type loaded struct {
 	cfg    *conf.Config
-	groups []supervise.Group // what the engine runs, by priority then name
-	infos  []conf.ConfigInfo // getAllConfigInfo, by process name
-	names  map[string]bool   // the names of groups
+	groups []supervise.Group          // what the engine runs, by priority then name
+	infos  []conf.ConfigInfo          // getAllConfigInfo, by process name
+	names  map[string]bool            // the names of groups
+	pools  []eventlistener.PoolConfig // the [eventlistener:x] groups' pools (events.go)
 }
 
 // load reads the configuration file again.
@@ -32,14 +34,20 @@ func (d *Daemon) load() (*loaded, error) {
 		g    supervise.Group
 		info []conf.ConfigInfo
 	}
+	var pools []eventlistener.PoolConfig
 	var (
-		errs    *multierror.Error
-		entries []entry
-		index   = map[string]int{}
+		errs     *multierror.Error
+		entries  []entry
+		index    = map[string]int{}
+		replaced = map[string]bool{}
 	)
 	for _, g := range cfg.Groups {
-		if g.Kind != conf.KindProgram && g.Kind != conf.KindGroup {
-			continue
+		switch g.Kind {
+		case conf.KindProgram, conf.KindGroup:
+		case conf.KindEventListener:
+			pools = append(pools, poolConfig(g))
+		default:
+			continue // [fcgi-program:x] is parsed but not run (conf warned)
 		}
 		sg, err := ProgramGroup(cfg, g)
 		if err != nil {
@@ -63,6 +71,7 @@ func (d *Daemon) load() (*loaded, error) {
 			switch {
 			case dup && g.Replace:
 				entries[i] = entry{g: g.Run, info: g.Info}
+				replaced[g.Run.Name] = true
 			case dup:
 				errs = multierror.Append(errs, fmt.Errorf("process group %q is defined twice", g.Run.Name))
 			default:
@@ -81,6 +90,11 @@ func (d *Daemon) load() (*loaded, error) {
 		return entries[a].g.Name < entries[b].g.Name
 	})
 	l := &loaded{cfg: cfg, names: map[string]bool{}}
+	for _, p := range pools {
+		if !replaced[p.Name] { // a pool whose group a SectionKind replaced is gone with it
+			l.pools = append(l.pools, p)
+		}
+	}
 	for _, e := range entries {
 		l.groups = append(l.groups, e.g)
 		l.infos = append(l.infos, e.info...)

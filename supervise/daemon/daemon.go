@@ -197,20 +197,26 @@ func (d *Daemon) run(ctx context.Context, l *loaded, sigs <-chan os.Signal) (*lo
 	for _, kv := range s.Environment {
 		env = append(env, kv.Key+"="+kv.Value)
 	}
+	ev := &events{} // [eventlistener:x] pools (events.go)
 	sup := supervise.New(supervise.Options{
-		Logger:      d.log,
-		ServerURL:   l.cfg.ServerURL(),
-		Identifier:  s.Identifier,
-		ChildLogDir: s.Childlogdir,
-		Env:         env,
-		StateFile:   StateFile(s.Pidfile),
+		Logger:         d.log,
+		ServerURL:      l.cfg.ServerURL(),
+		Identifier:     s.Identifier,
+		ChildLogDir:    s.Childlogdir,
+		Env:            env,
+		StateFile:      StateFile(s.Pidfile),
+		ProtocolOutput: ev.output,
 	})
+	ev.attach(sup, s.Identifier, d.log)
+	if err := ev.add(l); err != nil {
+		return nil, err
+	}
 	for _, g := range l.groups {
 		if err := sup.Add(ctx, g); err != nil {
 			return nil, err
 		}
 	}
-	rel := &reloader{d: d, sup: sup, latest: l}
+	rel := &reloader{d: d, sup: sup, events: ev, latest: l}
 	runInfo := Run{Config: l.cfg, Supervisor: sup, Logger: d.log, MainLog: d.mainLogPath()}
 	requests := make(chan bool, 1) // restart?
 	methods := rel.methods()
@@ -236,8 +242,9 @@ func (d *Daemon) run(ctx context.Context, l *loaded, sigs <-chan os.Signal) (*lo
 			default:
 			}
 		},
-		State:  d.State,
-		Logger: d.log,
+		State:      d.State,
+		Logger:     d.log,
+		RemoteComm: ev.remoteComm(sup),
 	})
 
 	supCtx, stopSup := context.WithCancel(context.Background())
@@ -248,6 +255,7 @@ func (d *Daemon) run(ctx context.Context, l *loaded, sigs <-chan os.Signal) (*lo
 	srvDone := make(chan error, 1)
 	go func() { supDone <- sup.Serve(supCtx) }()
 	go func() { srvDone <- srv.Serve(srvCtx) }()
+	defer ev.start(d.log)() // deferred first, so it runs last: after the supervisor has stopped
 	stopServices := d.startServices(runInfo)
 	defer stopServices()
 

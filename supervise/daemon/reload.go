@@ -15,8 +15,9 @@ import (
 // configuration read. As in supervisord, a successful reread replaces it even if no update
 // follows.
 type reloader struct {
-	d   *Daemon
-	sup *supervise.Supervisor
+	d      *Daemon
+	sup    *supervise.Supervisor
+	events *events // the run's event listener pools
 
 	mu     sync.Mutex
 	latest *loaded // the last configuration read
@@ -55,9 +56,13 @@ func (r *reloader) Reread(context.Context) (added, changed, removed []string, er
 
 // AddGroup activates a group of the last config read.
 func (r *reloader) AddGroup(ctx context.Context, name string) error {
-	g, ok := r.last().group(name)
+	l := r.last()
+	g, ok := l.group(name)
 	if !ok {
 		return &supervise.ProcessError{Op: "add", Name: name, Err: supervise.ErrNotFound}
+	}
+	if err := r.events.add(l, name); err != nil {
+		return err
 	}
 	return r.sup.Add(ctx, g) // ErrAlreadyAdded when it is active
 }
@@ -71,9 +76,13 @@ func (r *reloader) RemoveGroup(ctx context.Context, name string) error {
 // (Supervisor.UpdateGroup): changed programs are restarted, new ones added, gone ones removed,
 // unchanged ones keep running.
 func (r *reloader) UpdateGroup(ctx context.Context, name string) error {
-	g, ok := r.last().group(name)
+	l := r.last()
+	g, ok := l.group(name)
 	if !ok || !r.active()[name] {
 		return &supervise.ProcessError{Op: "update", Name: name, Err: supervise.ErrNotFound}
+	}
+	if err := r.events.add(l, name); err != nil {
+		return err
 	}
 	_, err := r.sup.UpdateGroup(ctx, g)
 	return err
