@@ -335,6 +335,10 @@ type Group struct {
 	// Programs are the processes, in the order of supervisord's programs= (the in-group spawn
 	// order at autostart).
 	Programs []Program
+	// Socket, when set, is a listening socket given to every process of the group as fd 0
+	// (supervisord's [fcgi-program:x]; see Socket for its life). nil = each process gets a
+	// stdin pipe.
+	Socket *Socket
 }
 
 // Validate reports every problem of g and of its programs at once.
@@ -352,6 +356,11 @@ func (g Group) Validate() error {
 			errs = multierror.Append(errs, fmt.Errorf("group %q: program %q appears twice", g.Name, p.Name))
 		}
 		seen[p.Name] = true
+	}
+	if g.Socket != nil {
+		if err := g.Socket.validate(); err != nil {
+			errs = multierror.Append(errs, fmt.Errorf("group %q: %w", g.Name, err))
+		}
 	}
 	return errs.ErrorOrNil()
 }
