@@ -37,6 +37,7 @@ type capture struct {
 	channel string // "stdout" or "stderr"
 	file    *logrotate.Writer
 	events  bool
+	syslog  bool         // Log.Syslog
 	comm    *commCapture // capture mode (Log.CaptureMaxBytes); nil = off
 
 	mu      sync.Mutex
@@ -96,6 +97,9 @@ func (c *capture) logChunk(p []byte, pid int, toFile bool) {
 		c.n += int64(k)
 	}
 	c.mu.Unlock()
+	if c.syslog && toFile && len(p) > 0 {
+		c.sv.syslog.send(c.name, p)
+	}
 	if c.debug() {
 		c.sv.log(slog.LevelDebug, "'%s' %s output:\n%s", c.name, c.channel, p)
 	}
@@ -205,7 +209,7 @@ func (s *Supervisor) newOutput(group string, prog Program) (*output, error) {
 }
 
 func (s *Supervisor) newCapture(group string, prog Program, channel string, l Log) (*capture, string, error) {
-	c := &capture{sv: s, group: group, name: prog.Name, channel: channel, events: l.Events}
+	c := &capture{sv: s, group: group, name: prog.Name, channel: channel, events: l.Events, syslog: l.Syslog}
 	if l.CaptureMaxBytes > 0 {
 		c.comm = &commCapture{maxBytes: int(l.CaptureMaxBytes)}
 	}

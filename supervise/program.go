@@ -92,7 +92,10 @@ type Log struct {
 	CaptureMaxBytes int64
 	// Events publishes each chunk of output as a log Event (stdout_events_enabled).
 	Events bool
-	// Syslog also sends the output to syslog (stdout_syslog). Kept for config fidelity.
+	// Syslog also sends the output to the local syslog (stdout_syslog), as supervisord sends
+	// it: one message per line of each chunk read, "<name> <line>", tagged
+	// Options.SyslogTag, facility user, priority info. Output inside a capture-mode block and
+	// an event listener's protocol stdout are not sent (as in supervisord). Default false.
 	Syslog bool
 }
 

@@ -46,6 +46,11 @@ type Options struct {
 	// ProtocolOutput receives what a program with Program.StdoutProtocol writes to stdout
 	// (see there); nil = such output is only logged.
 	ProtocolOutput func(group, name string, pid int, p []byte)
+	// SyslogPath is the local syslog socket that output of a program with Log.Syslog goes to;
+	// "" = DefaultSyslogPath (/dev/log).
+	SyslogPath string
+	// SyslogTag is the tag of those messages; "" = DefaultSyslogTag ("supervisord").
+	SyslogTag string
 }
 
 // SupervisorState is supervisord's getState code.
@@ -105,6 +110,7 @@ type Supervisor struct {
 	childLogDir string
 	hub         hub
 	state       *stateFile // nil without Options.StateFile
+	syslog      *syslogSender
 	token       string     // TokenEnv's value for this Supervisor's children; "" with a Spawner given
 
 	mu       sync.Mutex
@@ -143,6 +149,13 @@ func New(opts Options) *Supervisor {
 	}
 	if opts.StateFile != "" {
 		s.state = newStateFile(opts.StateFile)
+	}
+	s.syslog = &syslogSender{path: opts.SyslogPath, tag: opts.SyslogTag, clock: s.clock}
+	if s.syslog.path == "" {
+		s.syslog.path = DefaultSyslogPath
+	}
+	if s.syslog.tag == "" {
+		s.syslog.tag = DefaultSyslogTag
 	}
 	return s
 }
@@ -295,6 +308,7 @@ func (s *Supervisor) shutdown() {
 			p.out.close()
 		}
 	}
+	s.syslog.close()
 }
 
 // stopGroupAll is a group's stop_all, then a wait until no process of the group has a child.
