@@ -216,3 +216,27 @@ func TestSocketURL(t *testing.T) {
 	assert.False(t, sameSocket(&Socket{Network: "unix", Address: "/a"}, nil))
 	assert.True(t, sameSocket(nil, nil))
 }
+
+func TestRealGroupSocketTakenAtSpawn(t *testing.T) {
+	h := newReal(t)
+	port := freePort(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	p := helperProg(t, "late", "acceptfd0")
+	p.AutoStart = Off
+	p.StartRetries = 1
+	require.NoError(t, h.sv.Add(context.Background(), Group{Name: "late", Programs: []Program{p},
+		Socket: &Socket{Network: "tcp", Address: addr}}))
+	// Someone else takes the port after the group was added: each spawn fails to make the
+	// socket, which is a spawn error (BACKOFF, then FATAL), not a crash of the supervisor.
+	ln, err := net.Listen("tcp4", addr)
+	require.NoError(t, err)
+	defer ln.Close()
+	_, err = h.sv.Start(context.Background(), "late", true)
+	require.Error(t, err)
+	h.untilState("late", Fatal)
+	infos, err := h.sv.Status("late")
+	require.NoError(t, err)
+	require.Len(t, infos, 1)
+	assert.Equal(t, Fatal, infos[0].State)
+	assert.Equal(t, 2, countLines(h, fmt.Sprintf("spawnerr: Could not create FastCGI socket tcp://%s: [Errno 98] Address already in use", addr)), h.log.lines())
+}
