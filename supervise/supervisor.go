@@ -51,6 +51,10 @@ type Options struct {
 	SyslogPath string
 	// SyslogTag is the tag of those messages; "" = DefaultSyslogTag ("supervisord").
 	SyslogTag string
+	// StripANSI removes ANSI escape sequences from each chunk of child output before it is
+	// logged, sent to syslog, captured or published (supervisord's strip_ansi, with its
+	// algorithm: from ESC [ to the next terminator letter, within one chunk). Default false.
+	StripANSI bool
 }
 
 // SupervisorState is supervisord's getState code.
@@ -111,7 +115,7 @@ type Supervisor struct {
 	hub         hub
 	state       *stateFile // nil without Options.StateFile
 	syslog      *syslogSender
-	token       string     // TokenEnv's value for this Supervisor's children; "" with a Spawner given
+	token       string // TokenEnv's value for this Supervisor's children; "" with a Spawner given
 
 	mu       sync.Mutex
 	groups   []*groupEntry // in the order added

@@ -214,6 +214,7 @@ func (d *Daemon) run(ctx context.Context, l *loaded, sigs <-chan os.Signal) (*lo
 		StateFile:      StateFile(s.Pidfile),
 		ProtocolOutput: ev.output,
 		SyslogPath:     d.opts.SyslogPath,
+		StripANSI:      s.StripANSI,
 	})
 	ev.attach(sup, s.Identifier, d.log)
 	if err := ev.add(l); err != nil {
