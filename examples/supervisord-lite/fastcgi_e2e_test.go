@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/supervisord-lite/supervisord-lite/internal/proctree"
 	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
 )
 
@@ -41,7 +42,7 @@ startsecs=1
 [fcgi-program:tcp]
 command={phpcgi}
 socket=tcp://127.0.0.1:{port}
-environment=PHP_FCGI_CHILDREN=0
+environment=PHP_FCGI_CHILDREN=2
 startsecs=1
 `
 
@@ -138,7 +139,17 @@ func TestFastCGIDifferential(t *testing.T) {
 		}
 		d.start(t)
 		c := d.client(t)
-		d.waitFor(t, c, "all RUNNING", allRunning("php:php_00", "php:php_01", "tcp"))
+		st := d.waitFor(t, c, "all RUNNING", allRunning("php:php_00", "php:php_01", "tcp"))
+		// the tcp pool's php-cgi forks two workers: every process of the tree must end with
+		// the daemon
+		var kids []int
+		for deadline := time.Now().Add(20 * time.Second); len(kids) < 2 && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			kids, _ = proctree.Descendants(int(st["tcp"].pid))
+		}
+		require.Len(t, kids, 2, "%s: php-cgi workers of the tcp pool", d.name)
+		for _, k := range kids {
+			d.pids[int32(k)] = true
+		}
 		note("status", status())
 		note("socket file", fcgiSocket(sock))
 		note("unix request", fcgiRequest(t, cgifcgi, script, sock))
@@ -182,7 +193,8 @@ func TestFastCGIDifferential(t *testing.T) {
 
 	got := strings.Join(transcripts["lite"], "\n")
 	t.Logf("lite transcript:\n%s", got)
-	// What must hold whatever supervisord does.
+	// What must hold whatever supervisord does (the daemons' cleanup checks that no process
+	// of either tree, the php-cgi workers included, outlived its daemon).
 	assert.Contains(t, got, "unix request: Content-type: text/html; charset=UTF-8\n\nhello from php_NN in php method GET")
 	assert.Contains(t, got, "tcp request: Content-type: text/html; charset=UTF-8\n\nhello from tcp in tcp method GET")
 	assert.Contains(t, got, "socket file: Srw-rw----")
