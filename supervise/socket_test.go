@@ -240,3 +240,33 @@ func TestRealGroupSocketTakenAtSpawn(t *testing.T) {
 	assert.Equal(t, Fatal, infos[0].State)
 	assert.Equal(t, 2, countLines(h, fmt.Sprintf("spawnerr: Could not create FastCGI socket tcp://%s: [Errno 98] Address already in use", addr)), h.log.lines())
 }
+
+func TestRealGroupSocketUpdate(t *testing.T) {
+	h := newReal(t)
+	pathA := filepath.Join(h.dir, "a.sock")
+	pathB := filepath.Join(h.dir, "b.sock")
+	p := helperProg(t, "srv", "acceptfd0")
+	p.StartSecs = -1
+	p.Stdout.Events = true
+	group := func(path string, mode os.FileMode) Group {
+		return Group{Name: "srv", Programs: []Program{p}, Socket: &Socket{Network: "unix", Address: path, Mode: mode}}
+	}
+	require.NoError(t, h.sv.Add(context.Background(), group(pathA, 0o600)))
+	first := h.untilReady("srv")["srv"]
+
+	// Another mode only: the same URL, so not a change (supervisord compares sockets by URL).
+	added, changed, removed := h.sv.Diff([]Group{group(pathA, 0o666)})
+	assert.Empty(t, append(append(added, changed...), removed...))
+
+	// Another path: the group is made again on the new socket, the old one is closed.
+	_, changed, _, err := h.sv.Update(context.Background(), []Group{group(pathB, 0o600)})
+	require.NoError(t, err, "%s", strings.Join(h.log.lines(), "\n"))
+	assert.Equal(t, []string{"srv"}, changed)
+	second := h.untilReady("srv")["srv"]
+	assert.NotEqual(t, first, second)
+	line, err := askSocket("unix", pathB)
+	require.NoError(t, err)
+	assert.Equal(t, fmt.Sprintf("pid %d\n", second), line)
+	_, err = askSocket("unix", pathA)
+	assert.ErrorIs(t, err, syscall.ECONNREFUSED)
+}

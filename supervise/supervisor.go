@@ -615,6 +615,18 @@ func (s *Supervisor) stopAndRemove(ctx context.Context, name string) error {
 		if _, err := s.Stop(ctx, name+":*", true); err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
+		// STOPPED is not yet gone: the look for escaped processes after a stop may still run.
+		s.mu.Lock()
+		var procs []*process
+		if g := s.find(name); g != nil {
+			procs = g.procs
+		}
+		s.mu.Unlock()
+		for _, p := range procs {
+			if err := waitSnap(ctx, p, gone); err != nil {
+				return err
+			}
+		}
 	}
 	return s.Remove(ctx, name)
 }
