@@ -36,13 +36,30 @@ type cleanupResult struct {
 	ended   int  // with outside: how many were found and ended
 }
 
-// cleanupPoll bounds the wait between two looks at a group being cleaned up: the first look
-// comes after cleanupPollMin, then the interval doubles up to cleanupPollMax. There is no
-// notification when a process group becomes empty, and its members are not our children.
+// cleanupPoll bounds the wait between two looks at processes being ended that are not our
+// children (a process group's members, processes left by a previous supervisor, escapees):
+// the first look comes after cleanupPollMin, then the interval doubles up to cleanupPollMax.
+// No kernel event says when a process group becomes empty or when a process that is not our
+// child exits (pidfd, Linux 5.3, covers one process, and CentOS 6 has none), so these looks
+// are the one place the engine polls; the SIGKILL deadline is kept on the supervisor's Clock.
 const (
 	cleanupPollMin = 2 * time.Millisecond
 	cleanupPollMax = 50 * time.Millisecond
 )
+
+// untilGone waits until gone reports true, looking after cleanupPollMin, then at doubling
+// intervals up to cleanupPollMax. Each time deadline has passed on the supervisor's clock
+// (taken by the caller before it sent the first signal), overdue runs (it sends SIGKILL) and
+// the deadline moves by again.
+func (sv *Supervisor) untilGone(deadline time.Time, again time.Duration, gone func() bool, overdue func()) {
+	for poll := cleanupPollMin; !gone(); poll = min(2*poll, cleanupPollMax) {
+		if now := sv.clock.Now(); !now.Before(deadline) {
+			overdue()
+			deadline = now.Add(again)
+		}
+		time.Sleep(poll)
+	}
+}
 
 // afterExit runs when the main process exited: an exit that was not a requested stop ends the
 // rest of the group (CleanupGroup) or names what is left in it (WARN).
@@ -89,24 +106,21 @@ func cleanGroup(sv *Supervisor, gc groupChild, pgid int, name string, sig syscal
 	if err := gc.signalGroup(sig); err != nil {
 		sv.log(slog.LevelWarn, "cleanup: %s: %v", name, err)
 	}
-	poll := cleanupPollMin
-	for {
-		time.Sleep(poll)
-		poll = min(2*poll, cleanupPollMax)
-		members, err := gc.groupMembers()
-		if err == nil && len(members) == 0 {
-			return r
+	var members []int
+	time.Sleep(cleanupPollMin) // the first look, after the signal had a moment
+	sv.untilGone(deadline, max(wait, time.Second), func() bool {
+		m, err := gc.groupMembers()
+		members = m
+		return err == nil && len(m) == 0
+	}, func() {
+		sv.log(slog.LevelWarn, "cleanup: killing what is left of %s's process group %d with SIGKILL: %s",
+			name, pgid, pidList(members))
+		if err := gc.signalGroup(syscall.SIGKILL); err != nil {
+			sv.log(slog.LevelWarn, "cleanup: %s: %v", name, err)
 		}
-		if now := sv.clock.Now(); !now.Before(deadline) {
-			sv.log(slog.LevelWarn, "cleanup: killing what is left of %s's process group %d with SIGKILL: %s",
-				name, pgid, pidList(members))
-			if err := gc.signalGroup(syscall.SIGKILL); err != nil {
-				sv.log(slog.LevelWarn, "cleanup: %s: %v", name, err)
-			}
-			r.killed = true
-			deadline = now.Add(max(wait, time.Second))
-		}
-	}
+		r.killed = true
+	})
+	return r
 }
 
 // cleanupDone runs in the process goroutine when the group is empty; the next transition may

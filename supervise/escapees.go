@@ -92,18 +92,12 @@ func (s *Supervisor) endMarked(ms []proctree.Marked, sig syscall.Signal, wait ti
 		}
 		return false
 	}
-	send(sig)
 	deadline := s.clock.Now().Add(wait)
-	poll := cleanupPollMin
-	for alive() {
-		if now := s.clock.Now(); !now.Before(deadline) {
-			send(syscall.SIGKILL)
-			killed = true
-			deadline = now.Add(time.Second)
-		}
-		time.Sleep(poll)
-		poll = min(2*poll, cleanupPollMax)
-	}
+	send(sig)
+	s.untilGone(deadline, time.Second, func() bool { return !alive() }, func() {
+		send(syscall.SIGKILL)
+		killed = true
+	})
 	return killed
 }
 

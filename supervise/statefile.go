@@ -276,20 +276,14 @@ func (s *Supervisor) endLeftover(r StateRecord, id proctree.ID, wait time.Durati
 		}
 	}
 	s.log(slog.LevelWarn, "found %s (%s) left running by a previous supervisor; ending it with SIGTERM", r.Name, what)
-	signal(syscall.SIGTERM)
 	deadline := s.clock.Now().Add(wait)
-	poll := cleanupPollMin
+	signal(syscall.SIGTERM)
 	killed := false
-	for running() {
-		if now := s.clock.Now(); !now.Before(deadline) {
-			s.log(slog.LevelWarn, "killing %s (pid %d) left by a previous supervisor with SIGKILL", r.Name, r.Pid)
-			signal(syscall.SIGKILL)
-			killed = true
-			deadline = now.Add(time.Second)
-		}
-		time.Sleep(poll)
-		poll = min(2*poll, cleanupPollMax)
-	}
+	s.untilGone(deadline, time.Second, func() bool { return !running() }, func() {
+		s.log(slog.LevelWarn, "killing %s (pid %d) left by a previous supervisor with SIGKILL", r.Name, r.Pid)
+		signal(syscall.SIGKILL)
+		killed = true
+	})
 	how := ""
 	if killed {
 		how = " (SIGKILL was needed)"

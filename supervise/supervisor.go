@@ -13,6 +13,8 @@ import (
 	"syscall"
 
 	"github.com/hashicorp/go-multierror"
+
+	"github.com/supervisord-lite/supervisord-lite/internal/byname"
 )
 
 // Options configure a Supervisor; the zero value works (real clock, real fork/exec, no logging).
@@ -535,8 +537,8 @@ func (s *Supervisor) Update(ctx context.Context, groups []Group) (added, changed
 	prio := make(map[string]int, len(active))
 	sockets := make(map[string]*Socket, len(active))
 	for _, a := range active {
-		prio[a.name] = a.cfg.Priority
-		sockets[a.name] = a.cfg.Socket
+		prio[a.Name] = a.Priority
+		sockets[a.Name] = a.Socket
 	}
 	sort.Strings(removed)
 	for _, name := range removed {
@@ -569,63 +571,26 @@ func (s *Supervisor) Diff(groups []Group) (added, changed, removed []string) {
 	return diffGroups(s.activeGroups(), groups)
 }
 
-// activeGroup is an active group's spec, in the order groups were added.
-type activeGroup struct {
-	name string
-	cfg  Group
-}
-
-func (s *Supervisor) activeGroups() []activeGroup {
+// activeGroups are the active groups' specs, in the order the groups were added.
+func (s *Supervisor) activeGroups() []Group {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]activeGroup, len(s.groups))
+	out := make([]Group, len(s.groups))
 	for i, g := range s.groups {
-		out[i] = activeGroup{g.cfg.Name, g.cfg}
+		out[i] = g.cfg
 	}
 	return out
 }
 
 // diffGroups is the comparison of Diff and Update.
-func diffGroups(active []activeGroup, groups []Group) (added, changed, removed []string) {
-	cur := make(map[string]Group, len(active))
-	for _, a := range active {
-		cur[a.name] = a.cfg
-	}
-	want := make(map[string]bool, len(groups))
-	for _, g := range groups {
-		want[g.Name] = true
-		old, ok := cur[g.Name]
-		switch {
-		case !ok:
-			added = append(added, g.Name)
-		case !sameGroup(old, g):
-			changed = append(changed, g.Name)
-		}
-	}
-	for _, a := range active {
-		if !want[a.name] {
-			removed = append(removed, a.name)
-		}
-	}
-	return added, changed, removed
+func diffGroups(active, groups []Group) (added, changed, removed []string) {
+	return byname.Diff(active, groups, func(g Group) string { return g.Name }, sameGroup)
 }
 
 func (s *Supervisor) stopAndRemove(ctx context.Context, name string) error {
 	if s.isServing() { // not serving: nothing runs, there is nothing to stop
 		if _, err := s.Stop(ctx, name+":*", true); err != nil && !errors.Is(err, ErrNotFound) {
 			return err
-		}
-		// STOPPED is not yet gone: the look for escaped processes after a stop may still run.
-		s.mu.Lock()
-		var procs []*process
-		if g := s.find(name); g != nil {
-			procs = g.procs
-		}
-		s.mu.Unlock()
-		for _, p := range procs {
-			if err := waitSnap(ctx, p, gone); err != nil {
-				return err
-			}
 		}
 	}
 	return s.Remove(ctx, name)
@@ -833,7 +798,8 @@ func waitStarted(ctx context.Context, p *process, spawns uint64) error {
 
 // Stop stops the processes of spec (stopProcess / stopProcessGroup / stopAllProcesses): the
 // stop signal, SIGKILL after StopWait; a BACKOFF process goes to STOPPED at once. With wait it
-// returns when each is in a stopped state, or when ctx ends.
+// returns when each is in a stopped state and the processes of its program that left its
+// process group (found by TokenEnv) are gone, or when ctx ends.
 func (s *Supervisor) Stop(ctx context.Context, spec string, wait bool) ([]Result, error) {
 	do := func(p *process) error {
 		r, err := p.call(ctx, procCmd{kind: cmdStop})
@@ -845,7 +811,9 @@ func (s *Supervisor) Stop(ctx context.Context, spec string, wait bool) ([]Result
 			if !p.snap.Load().info.State.IsStopped() {
 				s.log(slog.LevelInfo, "waiting for %s to stop", p.prog.Name)
 			}
-			return waitSnap(ctx, p, func(sn *snapshot) bool { return sn.info.State.IsStopped() })
+			// Stopped, and the processes that left the program's group ended too (endEscapees),
+			// so that nothing of the program outlives the stop and a remove can follow at once.
+			return waitSnap(ctx, p, func(sn *snapshot) bool { return sn.info.State.IsStopped() && !sn.cleaning })
 		}
 	}
 	return s.act(ctx, "stop", spec, State.IsRunning, do, w)

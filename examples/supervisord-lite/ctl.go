@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/supervisord-lite/supervisord-lite/supervise/ctl"
+	"github.com/supervisord-lite/supervisord-lite/supervise/pyapp"
 )
 
 // runCtl is `supervisord-lite ctl`: supervise/ctl with this program's extra actions
@@ -21,7 +22,7 @@ func runCtl(argv0 string, args []string, stdout, stderr io.Writer) int {
 		Stdin:    os.Stdin,
 		Stdout:   stdout,
 		Stderr:   stderr,
-		Commands: []ctl.Command{explainAction(), psAction()},
+		Commands: []ctl.Command{pyapp.ExplainCommand(), ctl.PsCommand()},
 	})
 	return c.Run(ctx, args)
 }

@@ -3,6 +3,8 @@ package conf
 import (
 	"reflect"
 	"sort"
+
+	"github.com/supervisord-lite/supervisord-lite/internal/byname"
 )
 
 // ConfigInfo is one process as supervisord's getAllConfigInfo reports it, field for field.
@@ -129,29 +131,8 @@ func Diff(prev, next *Config) (added, changed, removed []string) {
 	if next != nil {
 		nextGroups = next.Groups
 	}
-	cur := map[string]Group{}
-	for _, g := range prevGroups {
-		cur[g.Name] = g
-	}
-	nw := map[string]bool{}
-	for _, g := range nextGroups {
-		nw[g.Name] = true
-	}
-	for _, g := range nextGroups {
-		old, ok := cur[g.Name]
-		switch {
-		case !ok:
-			added = append(added, g.Name)
-		case !groupEqual(g, old):
-			changed = append(changed, g.Name)
-		}
-	}
-	for _, g := range prevGroups {
-		if !nw[g.Name] {
-			removed = append(removed, g.Name)
-		}
-	}
-	return added, changed, removed
+	return byname.Diff(prevGroups, nextGroups, func(g Group) string { return g.Name },
+		func(old, g Group) bool { return groupEqual(g, old) })
 }
 
 // groupEqual is new == old with supervisord's __eq__ of the new group's class.
