@@ -61,6 +61,7 @@ func (cc *commCapture) record(c *capture, p []byte, pid int) {
 // log is supervisord's _log: the log file (or, capturing, the capture buffer), the main log
 // at DEBG and the log Event.
 func (cc *commCapture) log(c *capture, data []byte, pid int) {
+	data = c.strip(data)
 	if len(data) == 0 {
 		return
 	}

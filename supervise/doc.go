@@ -34,6 +34,12 @@
 // goroutine: every pipe waits in one shared epoll set, and a reader goroutine runs only while a
 // pipe has data (500 idle programs: one waiting goroutine each).
 //
+// A Group may carry a Socket (supervisord's [fcgi-program:x]): the Supervisor binds it before
+// the first spawn, gives it to every process of the group as fd 0, and closes it when the last
+// one has exited, logging "Creating socket"/"Closing socket" as supervisord does. With
+// Log.Syslog a stream also goes to the local syslog in supervisord's format (Options.SyslogPath,
+// SyslogWriter for the supervisor's own log).
+//
 // Clock and Spawner are injectable, so crash loops are tested deterministically on a fake
 // clock; the same engine runs real processes.
 //

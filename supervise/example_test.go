@@ -50,3 +50,18 @@ func ExampleProcessInfo_Description_fatalRetry() {
 	fmt.Println(info.Description())
 	// Output: Exited too quickly (process log may have details); retry in 4m59s
 }
+
+// A FastCGI pool as supervisord's [fcgi-program:php] runs it: two php-cgi processes sharing
+// one unix socket, their fd 0.
+func ExampleSocket() {
+	g := supervise.Group{
+		Name:   "php",
+		Socket: &supervise.Socket{Network: "unix", Address: "/run/php.sock", Mode: 0o660},
+	}
+	for _, name := range []string{"php_00", "php_01"} {
+		g.Programs = append(g.Programs, supervise.Program{Name: name, Command: "/usr/bin/php-cgi",
+			Env: []string{"PHP_FCGI_CHILDREN=0"}})
+	}
+	fmt.Println(g.Socket.URL(), g.Validate())
+	// Output: unix:///run/php.sock <nil>
+}

@@ -69,12 +69,15 @@ func (*forkSpawner) Spawn(cmd *Cmd) (Child, error) {
 	// stdin is a plain blocking pipe, kept out of the netpoller: every fd registered with
 	// epoll makes each later fork+exec measurably slower (the child closes them all at exec),
 	// and writes to stdin are rare (WriteStdin blocks its caller while the pipe is full).
-	var fds [2]int
-	if err := syscall.Pipe2(fds[:], syscall.O_CLOEXEC); err != nil {
-		return nil, pipeErr(cmd, os.NewSyscallError("pipe2", err))
+	inR, inW := cmd.Stdin, (*os.File)(nil)
+	if inR == nil {
+		var fds [2]int
+		if err := syscall.Pipe2(fds[:], syscall.O_CLOEXEC); err != nil {
+			return nil, pipeErr(cmd, os.NewSyscallError("pipe2", err))
+		}
+		inR, inW = os.NewFile(uintptr(fds[0]), "|0"), os.NewFile(uintptr(fds[1]), "|1")
+		parent, child = append(parent, inW), append(child, inR)
 	}
-	inR, inW := os.NewFile(uintptr(fds[0]), "|0"), os.NewFile(uintptr(fds[1]), "|1")
-	parent, child = append(parent, inW), append(child, inR)
 	outR, outW, err := pipe()
 	if err != nil {
 		return nil, pipeErr(cmd, err)
@@ -163,7 +166,12 @@ type forkChild struct {
 
 func (c *forkChild) Pid() int                { return c.pid }
 func (c *forkChild) Done() <-chan ExitStatus { return c.done }
-func (c *forkChild) Stdin() io.Writer        { return c.stdin }
+func (c *forkChild) Stdin() io.Writer {
+	if c.stdin == nil { // fd 0 is the group's Socket
+		return nil
+	}
+	return c.stdin
+}
 
 func (c *forkChild) Signal(sig syscall.Signal, group bool) error {
 	if c.reaped.Load() {

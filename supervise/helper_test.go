@@ -144,6 +144,20 @@ func runHelper(name string, args []string) int {
 				fmt.Println(kv)
 			}
 		}
+	case "acceptfd0": // accept connections on fd 0 (a group's Socket): answer "pid N\n" to each
+		fmt.Println("ready")
+		for {
+			nfd, _, err := syscall.Accept(0)
+			if err == syscall.EINTR {
+				continue
+			}
+			if err != nil {
+				fmt.Println("accept:", err)
+				return 3
+			}
+			syscall.Write(nfd, []byte(fmt.Sprintf("pid %d\n", os.Getpid())))
+			syscall.Close(nfd)
+		}
 	case "echo": // copy stdin to stdout until EOF
 		io.Copy(os.Stdout, os.Stdin)
 	default:

@@ -37,6 +37,7 @@ type capture struct {
 	channel string // "stdout" or "stderr"
 	file    *logrotate.Writer
 	events  bool
+	syslog  bool         // Log.Syslog
 	comm    *commCapture // capture mode (Log.CaptureMaxBytes); nil = off
 
 	mu      sync.Mutex
@@ -67,8 +68,41 @@ func (c *capture) write(p []byte, pid int) (int, error) {
 		c.comm.record(c, p, pid) // capture mode (commcapture.go)
 		return len(p), nil
 	}
-	c.logChunk(p, pid, true)
+	c.logChunk(c.strip(p), pid, true)
 	return len(p), nil
+}
+
+// strip applies Options.StripANSI to one chunk.
+func (c *capture) strip(p []byte) []byte {
+	if !c.sv.opts.StripANSI {
+		return p
+	}
+	return stripEscapes(p)
+}
+
+// ansiTerminators end an escape sequence for stripEscapes (supervisord's ANSI_TERMINATORS).
+const ansiTerminators = "HfABCDRsuJKhlpm"
+
+// stripEscapes is supervisord's stripEscapes: each ESC [ and everything after it up to and
+// including the next terminator letter is removed; a sequence the chunk ends in is dropped to
+// the chunk's end.
+func stripEscapes(p []byte) []byte {
+	i := bytes.Index(p, []byte("\x1b["))
+	if i < 0 {
+		return p
+	}
+	out := make([]byte, 0, len(p))
+	for i >= 0 {
+		out = append(out, p[:i]...)
+		rest := p[i+1:]
+		j := bytes.IndexAny(rest, ansiTerminators)
+		if j < 0 {
+			return out
+		}
+		p = rest[j+1:]
+		i = bytes.Index(p, []byte("\x1b["))
+	}
+	return append(out, p...)
 }
 
 // logChunk logs one chunk: to the log file and the tail when toFile, at DEBG and as a log
@@ -96,6 +130,9 @@ func (c *capture) logChunk(p []byte, pid int, toFile bool) {
 		c.n += int64(k)
 	}
 	c.mu.Unlock()
+	if c.syslog && toFile && len(p) > 0 {
+		c.sv.syslog.send(c.name, p)
+	}
 	if c.debug() {
 		c.sv.log(slog.LevelDebug, "'%s' %s output:\n%s", c.name, c.channel, p)
 	}
@@ -205,7 +242,7 @@ func (s *Supervisor) newOutput(group string, prog Program) (*output, error) {
 }
 
 func (s *Supervisor) newCapture(group string, prog Program, channel string, l Log) (*capture, string, error) {
-	c := &capture{sv: s, group: group, name: prog.Name, channel: channel, events: l.Events}
+	c := &capture{sv: s, group: group, name: prog.Name, channel: channel, events: l.Events, syslog: l.Syslog}
 	if l.CaptureMaxBytes > 0 {
 		c.comm = &commCapture{maxBytes: int(l.CaptureMaxBytes)}
 	}

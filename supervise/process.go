@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -17,8 +18,9 @@ import (
 type process struct {
 	sv    *Supervisor
 	group string
-	prog  *Program // with defaults applied; shared with the group's config, never modified
-	out   *output  // where its stdout and stderr go
+	prog  *Program      // with defaults applied; shared with the group's config, never modified
+	out   *output       // where its stdout and stderr go
+	sock  *sharedSocket // the group's Socket, given to each child as fd 0; nil = a stdin pipe
 
 	cmds chan procCmd
 	done chan struct{} // closed when the goroutine chain ends (cmdQuit)
@@ -48,6 +50,9 @@ type procState struct {
 	// cleanup of the group of an exited main process (Program.CleanupGroup): its result
 	// arrives on cleaned; no spawn while it runs
 	cleaned chan cleanupResult
+	// sockHeld: this process holds a reference on its group's socket, from the spawn until
+	// the child is reaped (supervisord's fcgi_sock)
+	sockHeld bool
 }
 
 // snapshot is what readers see of a process; it is replaced, never mutated, and changed is
@@ -306,10 +311,24 @@ func (p *process) spawn() {
 	st.spawns++
 	p.setState(Starting, true)
 
-	path, argv, err := p.resolve()
+	// supervisord's FastCGISubprocess takes its reference on the socket before anything else
+	// of the spawn, and drops it when the spawn fails.
+	var sock *os.File
+	var err error
+	if p.sock != nil {
+		if sock, err = p.sock.acquire(); err == nil {
+			st.sockHeld = true
+		}
+	}
+	var path string
+	var argv []string
+	if err == nil {
+		path, argv, err = p.resolve()
+	}
 	if err == nil {
 		var cmd *Cmd
 		if cmd, err = p.command(path, argv); err == nil {
+			cmd.Stdin = sock
 			var child Child
 			if child, err = p.sv.spawner.Spawn(cmd); err == nil {
 				st.child, st.pid = child, child.Pid()
@@ -335,6 +354,15 @@ func (p *process) spawn() {
 	st.spawnerr = err.Error()
 	p.log(slog.LevelInfo, "spawnerr: %s", st.spawnerr)
 	p.setState(Backoff, true)
+	p.releaseSocket()
+}
+
+// releaseSocket drops this process's reference on its group's socket, if it holds one.
+func (p *process) releaseSocket() {
+	if p.st.sockHeld {
+		p.st.sockHeld = false
+		p.sock.release()
+	}
 }
 
 // kill is supervisord's Subprocess.kill: it returns "" when the signal was sent (or the
@@ -451,6 +479,7 @@ func (p *process) finish(es ExitStatus) {
 	}
 	p.afterExit(wasKilling)
 	st.child, st.pid = nil, 0
+	p.releaseSocket()
 }
 
 // transition is supervisord's Subprocess.transition, run after every event instead of on a

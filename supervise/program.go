@@ -92,7 +92,10 @@ type Log struct {
 	CaptureMaxBytes int64
 	// Events publishes each chunk of output as a log Event (stdout_events_enabled).
 	Events bool
-	// Syslog also sends the output to syslog (stdout_syslog). Kept for config fidelity.
+	// Syslog also sends the output to the local syslog (stdout_syslog), as supervisord sends
+	// it: one message per line of each chunk read, "<name> <line>", tagged
+	// Options.SyslogTag, facility user, priority info. Output inside a capture-mode block and
+	// an event listener's protocol stdout are not sent (as in supervisord). Default false.
 	Syslog bool
 }
 
@@ -335,6 +338,10 @@ type Group struct {
 	// Programs are the processes, in the order of supervisord's programs= (the in-group spawn
 	// order at autostart).
 	Programs []Program
+	// Socket, when set, is a listening socket given to every process of the group as fd 0
+	// (supervisord's [fcgi-program:x]; see Socket for its life). nil = each process gets a
+	// stdin pipe.
+	Socket *Socket
 }
 
 // Validate reports every problem of g and of its programs at once.
@@ -352,6 +359,11 @@ func (g Group) Validate() error {
 			errs = multierror.Append(errs, fmt.Errorf("group %q: program %q appears twice", g.Name, p.Name))
 		}
 		seen[p.Name] = true
+	}
+	if g.Socket != nil {
+		if err := g.Socket.validate(); err != nil {
+			errs = multierror.Append(errs, fmt.Errorf("group %q: %w", g.Name, err))
+		}
 	}
 	return errs.ErrorOrNil()
 }

@@ -71,7 +71,7 @@ func (w *spawnWriter) deliver(p []byte) {
 	}
 	if c.file != nil {
 		c.mu.Lock()
-		c.writeLines(p)
+		c.writeLines(c.strip(p))
 		c.mu.Unlock()
 	}
 	if c.debug() {

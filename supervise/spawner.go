@@ -30,6 +30,9 @@ type Cmd struct {
 	// RedirectStderr is set the child's stderr is its stdout and Stderr is unused.
 	Stdout, Stderr io.Writer
 	RedirectStderr bool
+	// Stdin, when set, is the child's fd 0 instead of a pipe (a group's Socket); the Child's
+	// Stdin is then nil. The spawner neither keeps nor closes it.
+	Stdin *os.File
 }
 
 // Child is a started process.

@@ -48,6 +48,15 @@ type Options struct {
 	// ProtocolOutput receives what a program with Program.StdoutProtocol writes to stdout
 	// (see there); nil = such output is only logged.
 	ProtocolOutput func(group, name string, pid int, p []byte)
+	// SyslogPath is the local syslog socket that output of a program with Log.Syslog goes to;
+	// "" = DefaultSyslogPath (/dev/log).
+	SyslogPath string
+	// SyslogTag is the tag of those messages; "" = DefaultSyslogTag ("supervisord").
+	SyslogTag string
+	// StripANSI removes ANSI escape sequences from each chunk of child output before it is
+	// logged, sent to syslog, captured or published (supervisord's strip_ansi, with its
+	// algorithm: from ESC [ to the next terminator letter, within one chunk). Default false.
+	StripANSI bool
 }
 
 // SupervisorState is supervisord's getState code.
@@ -107,7 +116,8 @@ type Supervisor struct {
 	childLogDir string
 	hub         hub
 	state       *stateFile // nil without Options.StateFile
-	token       string     // TokenEnv's value for this Supervisor's children; "" with a Spawner given
+	syslog      *syslogSender
+	token       string // TokenEnv's value for this Supervisor's children; "" with a Spawner given
 
 	mu       sync.Mutex
 	groups   []*groupEntry // in the order added
@@ -120,6 +130,7 @@ type Supervisor struct {
 type groupEntry struct {
 	cfg   Group // programs with defaults applied
 	procs []*process
+	sock  *sharedSocket // cfg.Socket, shared by the processes; nil without one
 }
 
 // New returns a Supervisor. It starts nothing: goroutines and children exist only inside Serve.
@@ -144,6 +155,13 @@ func New(opts Options) *Supervisor {
 	}
 	if opts.StateFile != "" {
 		s.state = newStateFile(opts.StateFile)
+	}
+	s.syslog = &syslogSender{path: opts.SyslogPath, tag: opts.SyslogTag, clock: s.clock}
+	if s.syslog.path == "" {
+		s.syslog.path = DefaultSyslogPath
+	}
+	if s.syslog.tag == "" {
+		s.syslog.tag = DefaultSyslogTag
 	}
 	return s
 }
@@ -296,6 +314,7 @@ func (s *Supervisor) shutdown() {
 			p.out.close()
 		}
 	}
+	s.syslog.close()
 }
 
 // stopGroupAll is a group's stop_all, then a wait until no process of the group has a child.
@@ -380,6 +399,15 @@ func (s *Supervisor) Add(ctx context.Context, g Group) error {
 		return &ProcessError{Op: "add", Name: g.Name, Err: ErrAlreadyAdded}
 	}
 	e := &groupEntry{cfg: cfg}
+	if g.Socket != nil {
+		sock := *g.Socket
+		e.cfg.Socket = &sock
+		e.sock = &sharedSocket{spec: sock, log: s.log}
+		if err := e.sock.check(); err != nil {
+			s.mu.Unlock()
+			return &ProcessError{Op: "add", Name: g.Name, Err: err}
+		}
+	}
 	for i := range cfg.Programs {
 		prog := &cfg.Programs[i]
 		out, err := s.newOutput(g.Name, *prog)
@@ -390,7 +418,9 @@ func (s *Supervisor) Add(ctx context.Context, g Group) error {
 			s.mu.Unlock()
 			return err
 		}
-		e.procs = append(e.procs, newProcess(s, g.Name, prog, out))
+		p := newProcess(s, g.Name, prog, out)
+		p.sock = e.sock
+		e.procs = append(e.procs, p)
 	}
 	s.groups = append(s.groups, e)
 	serving := s.serving
@@ -481,11 +511,12 @@ func (s *Supervisor) Remove(ctx context.Context, group string) error {
 }
 
 // Update applies a whole new set of groups as `supervisorctl update` does: removed groups are
-// stopped and removed, changed groups (any difference in name, priority or programs, AUTO log
+// stopped and removed, changed groups (any difference in name, priority, programs or socket, AUTO log
 // paths compared as AUTO) are updated, new groups are added (and autostart). A changed group
 // whose Priority is the same is updated program by program (UpdateGroup: only the programs
 // whose spec changed are restarted, unchanged ones keep running), one whose Priority changed
-// is stopped, removed and added again. supervisord restarts every program of a changed group
+// is stopped, removed and added again, as is one whose Socket URL changed (a Socket is compared by
+// URL only, as supervisord compares it). supervisord restarts every program of a changed group
 // (its issue #1154). The names are returned like supervisord's reloadConfig; err collects every
 // failure (go-multierror) and the work goes on past each one.
 func (s *Supervisor) Update(ctx context.Context, groups []Group) (added, changed, removed []string, err error) {
@@ -504,15 +535,17 @@ func (s *Supervisor) Update(ctx context.Context, groups []Group) (added, changed
 	active := s.activeGroups()
 	added, changed, removed = diffGroups(active, groups)
 	prio := make(map[string]int, len(active))
+	sockets := make(map[string]*Socket, len(active))
 	for _, a := range active {
 		prio[a.Name] = a.Priority
+		sockets[a.Name] = a.Socket
 	}
 	sort.Strings(removed)
 	for _, name := range removed {
 		errs = multierror.Append(errs, s.stopAndRemove(ctx, name))
 	}
 	for _, name := range changed {
-		if prio[name] == want[name].Priority {
+		if prio[name] == want[name].Priority && sameSocket(sockets[name], want[name].Socket) {
 			_, uerr := s.UpdateGroup(ctx, want[name])
 			errs = multierror.Append(errs, uerr)
 			continue
@@ -574,12 +607,23 @@ func sameGroup(active, g Group) bool {
 	if active.Name != g.Name || active.Priority != g.Priority || len(active.Programs) != len(g.Programs) {
 		return false
 	}
+	if !sameSocket(active.Socket, g.Socket) {
+		return false
+	}
 	for i, p := range g.Programs {
 		if !reflect.DeepEqual(active.Programs[i], p.WithDefaults()) {
 			return false
 		}
 	}
 	return true
+}
+
+// sameSocket compares two groups' sockets as supervisord's SocketConfig.__eq__: by URL only.
+func sameSocket(a, b *Socket) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.URL() == b.URL()
 }
 
 // Groups returns the active groups in the order they were added.
@@ -886,7 +930,8 @@ func (s *Supervisor) WriteStdin(name string, data []byte) error {
 		return result("stdin", procs[0], err).Err
 	}
 	if r.stdin == nil {
-		return &ProcessError{Op: "stdin", Name: name, Err: ErrNotRunning}
+		// A child whose fd 0 is its group's Socket has no stdin channel: supervisord's NO_FILE.
+		return &ProcessError{Op: "stdin", Name: name, Err: fmt.Errorf("%w: %w", ErrNotRunning, syscall.EPIPE)}
 	}
 	if _, err := r.stdin.Write(data); err != nil {
 		// Wraps both: the child no longer reads its stdin (EPIPE: supervisord's NO_FILE).
@@ -968,7 +1013,8 @@ func (s *Supervisor) UpdateGroup(ctx context.Context, g Group) (GroupChanges, er
 	for _, p := range e.procs {
 		old[p.prog.Name] = p
 	}
-	samePriority := e.cfg.Priority == g.Priority
+	// A group whose socket changed is made again, as one whose priority changed.
+	samePriority := e.cfg.Priority == g.Priority && reflect.DeepEqual(e.cfg.Socket, g.Socket)
 	oldProcs := e.procs
 	s.mu.Unlock()
 
@@ -1055,9 +1101,11 @@ func (s *Supervisor) UpdateGroup(ctx context.Context, g Group) (GroupChanges, er
 			continue
 		}
 		p := newProcess(s, g.Name, prog, out)
+		p.sock = e.sock
 		procs = append(procs, p)
 		fresh = append(fresh, p)
 	}
+	cfg.Socket = e.cfg.Socket
 	e.cfg, e.procs = cfg, procs
 	serving = s.serving
 	if serving {

@@ -80,7 +80,11 @@ func (d *dtDaemon) write(t *testing.T, body string) {
 
 // start runs the daemon in the foreground (-n) with extra options; Cleanup stops it.
 func (d *dtDaemon) start(t *testing.T, extra ...string) {
-	args := append([]string{"-n", "-c", d.conf}, extra...)
+	d.startArgs(t, append([]string{"-n", "-c", d.conf}, extra...))
+}
+
+// startArgs runs d.bin with args; Cleanup stops it.
+func (d *dtDaemon) startArgs(t *testing.T, args []string) {
 	d.cmd = exec.Command(d.bin, args...)
 	d.cmd.Dir = d.dir
 	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -1,7 +1,7 @@
 // Package conf reads supervisord.conf (and the files its [include] names) exactly as
 // supervisord 4.2.5 does, and turns it into typed values: the [supervisord] settings, process
 // groups with their supervise.Program specs, the HTTP servers, [supervisorctl], event
-// listener pools and FastCGI programs (parsed only), and every section as read, for callers
+// listener pools and FastCGI programs with their sockets, and every section as read, for callers
 // with sections of their own.
 //
 // What is reproduced (supervisord's options.py and datatypes.py are the authority): the INI
@@ -18,8 +18,6 @@
 //     naming its section, file and line. A config with any error gives no Config.
 //   - Surprising environment= values (a `#` comment, a separator that is not a comma) are
 //     parsed as supervisord parses them and also reported in Config.Warnings.
-//   - [fcgi-program:x] is parsed and checked but not run (Warnings says so;
-//     SuperviseGroups leaves it out).
 //   - result_handler and rpcinterface factories other than supervisord's own cannot be
 //     imported and are kept as written, with a warning (the daemon uses the default
 //     handler for such a pool).

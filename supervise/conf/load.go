@@ -279,9 +279,6 @@ func (l *loader) run(data []byte) *Config {
 			p := &g.Processes[pi]
 			p.Environment = mergeEnv(l.cfg.Supervisord.Environment, p.Environment)
 		}
-		if g.Kind == KindFastCGI {
-			l.warn(fmt.Sprintf("[%s] is parsed but not run: supervisord-lite does not implement FastCGI sockets yet", g.Section))
-		}
 	}
 	l.servers()
 	l.realize()

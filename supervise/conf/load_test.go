@@ -274,12 +274,20 @@ socket=tcp://LOCALHOST:9000
 	assert.Equal(t, 0o660, php.FastCGI.Mode)
 	assert.Equal(t, "tcp://localhost:9000", byName["tcp"].FastCGI.URL)
 	sgs := cfg.SuperviseGroups()
-	require.Len(t, sgs, 1, "the event listener pool runs, the FastCGI programs do not yet")
+	require.Len(t, sgs, 3, "the event listener pool and both FastCGI programs run")
 	assert.Equal(t, "mon", sgs[0].Name)
 	for _, p := range sgs[0].Programs {
 		assert.True(t, p.StdoutProtocol, "a listener's stdout is the protocol channel")
 	}
-	assert.Len(t, cfg.Warnings, 2)
+	sockets := map[string]*supervise.Socket{}
+	for _, g := range sgs {
+		sockets[g.Name] = g.Socket
+	}
+	assert.Nil(t, sockets["mon"])
+	assert.Equal(t, &supervise.Socket{Network: "unix", Address: filepath.Join(dir, "php.sock"), Mode: 0o660}, sockets["php"])
+	assert.Equal(t, &supervise.Socket{Network: "tcp", Address: "localhost:9000"}, sockets["tcp"])
+	assert.Equal(t, "tcp://localhost:9000", sockets["tcp"].URL())
+	assert.Empty(t, cfg.Warnings)
 
 	_, err = LoadData(filepath.Join(dir, "s.conf"), []byte("[supervisord]\n[fcgi-program:x]\ncommand=/bin/true\nsocket=unix://rel.sock\n"), Options{Environ: []string{}})
 	errs := errorsOf(t, err)

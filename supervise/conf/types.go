@@ -1,7 +1,9 @@
 package conf
 
 import (
+	"net"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/supervisord-lite/supervisord-lite/internal/ini"
@@ -74,8 +76,8 @@ const (
 	// KindEventListener is an [eventlistener:x] pool: its processes are supervise.Programs
 	// with StdoutProtocol set, and EventListener holds what supervise/eventlistener needs.
 	KindEventListener
-	// KindFastCGI is an [fcgi-program:x]. Parsed only: supervisord-lite does not create the
-	// FastCGI socket yet, so these groups are left out of SuperviseGroups.
+	// KindFastCGI is an [fcgi-program:x]: its supervise.Group has the Socket that FastCGI
+	// holds, given to every process as fd 0.
 	KindFastCGI
 )
 
@@ -286,19 +288,29 @@ func (g Group) Supervise() supervise.Group {
 		prog.StdoutProtocol = g.Kind == KindEventListener
 		sg.Programs = append(sg.Programs, prog)
 	}
+	if g.Kind == KindFastCGI && g.FastCGI != nil {
+		sock := g.FastCGI.Socket()
+		sg.Socket = &sock
+	}
 	return sg
 }
 
-// SuperviseGroups returns the groups supervise can run: every [program:x], [group:x] and
-// [eventlistener:x] group, in Groups order (an event listener pool also needs its
-// supervise/eventlistener pool, see EventListenerPool). FastCGI programs are parsed but left
-// out (Warnings says so for each).
+// Socket returns the socket as a supervise.Socket.
+func (s FastCGISocket) Socket() supervise.Socket {
+	if s.Path != "" {
+		return supervise.Socket{Network: "unix", Address: s.Path, Backlog: s.Backlog,
+			Mode: os.FileMode(s.Mode), Owner: s.Owner}
+	}
+	return supervise.Socket{Network: "tcp", Address: net.JoinHostPort(s.Host, strconv.Itoa(s.Port)), Backlog: s.Backlog}
+}
+
+// SuperviseGroups returns every group as supervise runs it, in Groups order (an event
+// listener pool also needs its supervise/eventlistener pool, see EventListenerPool; a FastCGI
+// group carries its Socket).
 func (c *Config) SuperviseGroups() []supervise.Group {
 	var out []supervise.Group
 	for _, g := range c.Groups {
-		if g.Kind != KindFastCGI {
-			out = append(out, g.Supervise())
-		}
+		out = append(out, g.Supervise())
 	}
 	return out
 }

@@ -43,11 +43,8 @@ func (d *Daemon) load() (*loaded, error) {
 	)
 	for _, g := range cfg.Groups {
 		switch g.Kind {
-		case conf.KindProgram, conf.KindGroup:
 		case conf.KindEventListener:
 			pools = append(pools, poolConfig(g))
-		default:
-			continue // [fcgi-program:x] is parsed but not run (conf warned)
 		}
 		sg, err := ProgramGroup(cfg, g)
 		if err != nil {

@@ -30,7 +30,8 @@ type Daemon struct {
 	// lives: getState answers it and the API refuses calls while it is below RUNNING.
 	state atomic.Int32
 
-	logw *logrotate.Writer // the main log file; nil when logging to syslog or nowhere
+	logw *logrotate.Writer       // the main log file; nil when logging to syslog or nowhere
+	logs *supervise.SyslogWriter // the main log to syslog (logfile=syslog); nil otherwise
 	log  *slog.Logger
 }
 
@@ -161,6 +162,9 @@ func (d *Daemon) openLog(s conf.Supervisord) {
 	if s.Logfile != "" && !strings.EqualFold(s.Logfile, "syslog") {
 		d.logw = &logrotate.Writer{Filename: s.Logfile, MaxBytes: s.LogfileMaxBytes, Backups: s.LogfileBackups}
 		sinks = append(sinks, d.logw)
+	} else if s.Logfile != "" {
+		d.logs = &supervise.SyslogWriter{Path: d.opts.SyslogPath}
+		sinks = append(sinks, d.logs)
 	}
 	if s.Nodaemon && !s.Silent {
 		sinks = append(sinks, d.opts.Stdout)
@@ -171,6 +175,9 @@ func (d *Daemon) openLog(s conf.Supervisord) {
 func (d *Daemon) closeLog() {
 	if d.logw != nil {
 		d.logw.Close()
+	}
+	if d.logs != nil {
+		d.logs.Close()
 	}
 }
 
@@ -206,6 +213,8 @@ func (d *Daemon) run(ctx context.Context, l *loaded, sigs <-chan os.Signal) (*lo
 		Env:            env,
 		StateFile:      StateFile(s.Pidfile),
 		ProtocolOutput: ev.output,
+		SyslogPath:     d.opts.SyslogPath,
+		StripANSI:      s.StripANSI,
 	})
 	ev.attach(sup, s.Identifier, d.log)
 	if err := ev.add(l); err != nil {

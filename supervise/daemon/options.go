@@ -28,6 +28,10 @@ type Options struct {
 	// changes to directory= and sets umask=, which supervisord does only when it daemonizes.
 	// false = neither.
 	Daemonized bool
+	// SyslogPath is the local syslog socket for logfile=syslog and the programs'
+	// stdout_syslog/stderr_syslog; "" = supervise.DefaultSyslogPath (/dev/log). Messages are
+	// tagged supervise.DefaultSyslogTag ("supervisord"), as supervisord's are.
+	SyslogPath string
 
 	// Sections turn sections that are not supervisord's (such as [gunicorn:x]) into program
 	// groups, after every load of the configuration; nil = none.
