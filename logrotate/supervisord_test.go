@@ -19,9 +19,12 @@ import (
 )
 
 // childScript writes chunks of the sizes given in argv, one write(2) each. It waits for
-// supervisord to have created the log file, and after each write until supervisord has logged it
-// (the log directory changed), so that supervisord reads every write separately whatever the
-// machine's load; then it creates the done file and sleeps.
+// supervisord to have created the log file, and after each write until supervisord has logged it,
+// so that supervisord reads every write separately whatever the machine's load; then it creates
+// the done file and sleeps. "Logged" is: the directory changed and the files, oldest first, end
+// with everything written so far (or are a suffix of it once old backups were dropped). A change
+// alone is not enough: the renames of the previous write's rotation can come after the write was
+// read, and a child that took them for its own write was read together with its next one.
 const childScript = `import os, sys, time
 done, logdir = sys.argv[1], sys.argv[2]
 def snap():
@@ -40,14 +43,31 @@ def snap():
 deadline = time.time() + 10
 while not os.path.exists(os.path.join(logdir, "out.log")) and time.time() < deadline:
     time.sleep(0.005)
+def order(name):
+    # out.log.N (oldest) first, out.log last.
+    tail = name[len("out.log."):] if name.startswith("out.log.") else ""
+    return -int(tail) if tail.isdigit() else 0
+def logged(written):
+    while True:
+        try:
+            names = sorted((n for n in os.listdir(logdir) if n.startswith("out.log")), key=order)
+            got = b"".join(open(os.path.join(logdir, n), "rb").read() for n in names)
+            break
+        except FileNotFoundError:
+            continue
+    if not got:
+        return True  # rotated with no backups: the file was emptied after the write
+    return got.endswith(written) or written.endswith(got)
+written = b""
 for i, n in enumerate(sys.argv[3:]):
     n = int(n)
     head = ("chunk%02d-" % (i + 1)).encode()
     data = (head + b"x" * n)[:max(n - 1, 0)] + b"\n" if n > 0 else b""
     before = snap()
     os.write(1, data)
+    written += data
     deadline = time.time() + 10
-    while snap() == before and time.time() < deadline:
+    while (snap() == before or not logged(written)) and time.time() < deadline:
         time.sleep(0.005)
 open(done, "w").close()
 time.sleep(1000)
