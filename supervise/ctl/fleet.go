@@ -104,7 +104,7 @@ func (c *Ctl) runServer(ctx context.Context, s Settings, sv Server, name, line s
 	sctx, cancel := context.WithTimeout(ctx, s.Timeout)
 	defer cancel()
 	s.ServerURL, s.Username, s.Password = sv.URL, sv.Username, sv.Password
-	rec := &serverRecord{}
+	rec := &serverRecord{processes: []ProcessStatus{}, results: []ProcessOutcome{}}
 	sess := &Session{ctx: sctx, out: rec, errOut: rec, in: strings.NewReader(""), settings: s,
 		client: client, commands: c.commands, rec: rec}
 	sess.onecmd(line)
