@@ -271,7 +271,7 @@ func TestFleetHangingServer(t *testing.T) {
 			assert.Equal(t, "n08   ERROR (timed out after 2s)", l)
 			continue
 		}
-		assert.Regexp(t, `^n\d\d   web {31}RUNNING   pid \d+, uptime 0:00:\d\d$`, l)
+		assert.Regexp(t, `^n\d\d   web {30}RUNNING   pid \d+, uptime \d+:\d\d:\d\d$`, l)
 	}
 
 	r, rc = runJSON(t, append(args, "stop", "all")...)
