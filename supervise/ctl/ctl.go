@@ -46,6 +46,10 @@ Options:
 -u/--username USERNAME -- username to use for authentication with server
 -p/--password PASSWORD -- password to use for authentication with server
 -r/--history-file -- keep a readline history (accepted and ignored)
+--fleet FILE -- run the action on every [server:NAME] of FILE (serverurl=,
+     username=, password=); -s may also be given more than once
+--json -- print the results as one JSON document (see the README for the schema)
+--timeout SECONDS -- each server's time with several servers or --json (default 30)
 
 action [arguments] -- see below
 
