@@ -55,27 +55,30 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 `+fmt.Sprintf(fleetPrograms, fmt.Sprint(autostart))), 0o644))
 	d := daemon.New(daemon.Options{ConfigFile: config, Signals: make(chan os.Signal), Stdout: io.Discard})
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Serve(ctx) }()
+	done := make(chan struct{}) // closed when Serve has returned serveErr
+	var serveErr error
+	go func() { serveErr = d.Serve(ctx); close(done) }()
 	t.Cleanup(func() {
 		cancel()
-		require.NoError(t, <-done)
+		<-done
+		assert.NoError(t, serveErr)
 	})
 	url := "unix://" + filepath.Join(dir, "s.sock")
 	waitServing(t, url, "", "", done)
 	return url
 }
 
-// waitServing waits until the server at url answers getVersion (or exited is ready).
-func waitServing(t *testing.T, url, user, pass string, exited <-chan error) {
+// waitServing waits until the server at url answers getVersion; exited closed (the server
+// is gone; nil: never) fails the test.
+func waitServing(t *testing.T, url, user, pass string, exited <-chan struct{}) {
 	t.Helper()
 	c, err := rpc.Dial(url, user, pass)
 	require.NoError(t, err)
 	defer c.Close()
 	testenv.WaitFor(t, url+" serving", func() bool {
 		select {
-		case err := <-exited:
-			t.Fatalf("%s exited: %v", url, err)
+		case <-exited:
+			t.Fatalf("%s exited", url)
 		default:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -106,19 +109,12 @@ childlogdir = %s
 supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 `, port, user, pass, dir, dir, dir)+fmt.Sprintf(fleetPrograms, "true"), nil)
 	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	if !testenv.Poll(testenv.WaitTimeout, func() bool {
-		c, err := rpc.Dial(url, user, pass)
-		if err != nil {
-			return false
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("supervisord's output:\n%s", out.String())
 		}
-		defer c.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_, err = c.GetVersion(ctx)
-		return err == nil
-	}) {
-		t.Fatalf("supervisord did not serve %s: %s", url, out.String())
-	}
+	})
+	waitServing(t, url, user, pass, nil)
 	return url
 }
 
