@@ -83,7 +83,7 @@ func (c *Ctl) runFleet(ctx context.Context, s Settings, line string) int {
 			for _, l := range r.Output {
 				fmt.Fprintln(out, "  "+l)
 			}
-			if r.Error != "" && r.TimedOut {
+			if r.cut {
 				fmt.Fprintln(out, "  ERROR ("+r.Error+")")
 			}
 		}
@@ -115,6 +115,7 @@ func (c *Ctl) runServer(ctx context.Context, s Settings, sv Server, name, line s
 	r.Processes = rec.processes
 	r.Results = rec.results
 	if rec.cut {
+		r.cut = true
 		r.Exit = ExitGeneric
 		if name == "status" {
 			r.Exit = ExitStatusUnknown
@@ -147,7 +148,7 @@ func mergedStatus(reports []ServerReport) []string {
 			}
 			lines = append(lines, statusLines(e.infos, r.Name, width, maxlen)...)
 		}
-		if r.TimedOut {
+		if r.cut {
 			lines = append(lines, pad(r.Name, width)+"ERROR ("+r.Error+")")
 		}
 	}

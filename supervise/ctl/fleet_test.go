@@ -445,3 +445,27 @@ func TestJSONOneServer(t *testing.T) {
 	assert.Equal(t, []any{}, srv["processes"])
 	assert.Equal(t, []any{"0"}, srv["output"])
 }
+
+// TestFleetInterrupted: a command interrupted (its context ended, as by Ctrl-C) reports each
+// server it had not finished as interrupted, not as timed out.
+func TestFleetInterrupted(t *testing.T) {
+	fleet := writeFleet(t, []Server{{Name: "h1", URL: hangingServer(t)}, {Name: "h2", URL: hangingServer(t)}})
+	var out, errOut strings.Builder
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rc := New(Options{Argv0: "ctl", Stdout: &out, Stderr: &errOut}).Run(ctx, []string{"-c", ctlConf(t), "--fleet", fleet, "restart", "all"})
+	assert.Equal(t, ExitGeneric, rc)
+	assert.Equal(t, "h1:\n  ERROR (interrupted)\nh2:\n  ERROR (interrupted)\n", out.String())
+	assert.Empty(t, errOut.String())
+
+	out.Reset()
+	rc = New(Options{Argv0: "ctl", Stdout: &out, Stderr: &errOut}).Run(ctx, []string{"-c", ctlConf(t), "--fleet", fleet, "--json", "status"})
+	assert.Equal(t, ExitStatusUnknown, rc)
+	var r Report
+	require.NoError(t, json.Unmarshal([]byte(out.String()), &r))
+	for _, s := range r.Servers {
+		assert.Equal(t, "interrupted", s.Error)
+		assert.False(t, s.TimedOut)
+		assert.Equal(t, ExitStatusUnknown, s.Exit)
+	}
+}

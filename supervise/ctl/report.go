@@ -45,6 +45,7 @@ type ServerReport struct {
 	Results []ProcessOutcome `json:"results"`
 
 	entries []recordEntry // the output as recorded, for the merged status table
+	cut     bool          // the timeout or an interrupt ended the action
 }
 
 // ProcessStatus is one process as status shows it; the names are those of supervisord's
