@@ -22,7 +22,10 @@ type Command struct {
 	// Run runs the action with the rest of the command line (arg, trimmed). It prints with
 	// s.Output and sets the exit status with s.SetExit. A returned error is one
 	// supervisorctl would let escape as an exception: it is printed as "error: <class ...>,
-	// ..." and the exit status becomes ExitGeneric.
+	// ..." and the exit status becomes ExitGeneric. In a fleet command (several servers, or
+	// --json) Run runs once per server, concurrently, each in its own Session whose Client
+	// and Settings are that server's and whose Context ends at the server's timeout; its
+	// output is shown under the server's name (or in ServerReport.Output).
 	Run func(s *Session, arg string) error
 }
 
