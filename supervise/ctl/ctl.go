@@ -46,6 +46,10 @@ Options:
 -u/--username USERNAME -- username to use for authentication with server
 -p/--password PASSWORD -- password to use for authentication with server
 -r/--history-file -- keep a readline history (accepted and ignored)
+--fleet FILE -- run the action on every [server:NAME] of FILE (serverurl=,
+     username=, password=); -s may also be given more than once
+--json -- print the results as one JSON document (see the README for the schema)
+--timeout SECONDS -- each server's time with several servers or --json (default 30)
 
 action [arguments] -- see below
 
@@ -121,21 +125,29 @@ func (c *Ctl) Run(ctx context.Context, args []string) int {
 		fmt.Fprintf(stderr, "Error: the interactive shell is not supported; give an action (try %s help)\n", argv0)
 		return ExitInvalidArgs
 	}
+	if s.fleetMode() {
+		return c.runFleet(ctx, s, strings.Join(cmdArgs, " "))
+	}
+	return c.runOne(ctx, s, strings.Join(cmdArgs, " "))
+}
+
+// runOne runs line on the one server of s as supervisorctl does.
+func (c *Ctl) runOne(ctx context.Context, s Settings, line string) int {
 	client, err := rpc.Dial(s.ServerURL, s.Username, s.Password)
 	if err != nil {
-		fmt.Fprintf(stderr, "Error: %s\nFor help, use %s -h\n", err, argv0)
+		fmt.Fprintf(c.opts.Stderr, "Error: %s\nFor help, use %s -h\n", err, c.opts.Argv0)
 		return ExitInvalidArgs
 	}
 	sess := &Session{
 		ctx:      ctx,
-		out:      stdout,
-		errOut:   stderr,
+		out:      c.opts.Stdout,
+		errOut:   c.opts.Stderr,
 		in:       c.opts.Stdin,
 		settings: s,
 		client:   client,
 		commands: c.commands,
 	}
 	defer func() { sess.client.Close() }() // `open` may have replaced it
-	sess.onecmd(strings.Join(cmdArgs, " "))
+	sess.onecmd(line)
 	return sess.exit
 }
