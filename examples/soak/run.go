@@ -185,7 +185,7 @@ func run(ctx context.Context, o options, logw io.Writer) (result, error) {
 		}
 		_ = cmd.Process.Signal(syscall.SIGHUP)
 		res.reloads++
-		if !reloaded(ctx, client, round%2 == 1, o.reloadEvery) && ctx.Err() == nil {
+		if !reloaded(ctx, client, round, o.reloadEvery) && ctx.Err() == nil {
 			res.slowReload++
 			fmt.Fprintf(logw, "soak: reload %d not visible within %v; reloads go on\n", round, o.reloadEvery)
 		}
@@ -258,16 +258,19 @@ func untilRunning(ctx context.Context, c *rpc.Client, exited <-chan error) error
 	return errors.New("the daemon was not RUNNING within 5 minutes")
 }
 
-// reloaded waits, for at most within, until the daemon runs the config with (or without) the
-// program extra.
-func reloaded(ctx context.Context, c *rpc.Client, extra bool, within time.Duration) bool {
+// reloaded waits, for at most within, until the daemon runs round's config: idle_0's command
+// ends in 100000+round (the daemon serves the config info of the run it is in).
+func reloaded(ctx context.Context, c *rpc.Client, round int, within time.Duration) bool {
+	want := " " + strconv.Itoa(100000+round)
 	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) && ctx.Err() == nil {
 		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		_, err := c.GetProcessInfo(cctx, "extra")
+		infos, err := c.GetAllConfigInfo(cctx)
 		cancel()
-		if (err == nil) == extra {
-			return true
+		for _, in := range infos {
+			if err == nil && in.Name == "idle_0" && strings.HasSuffix(in.Command, want) {
+				return true
+			}
 		}
 		select {
 		case <-ctx.Done():
