@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // mix is how a soak's programs divide: crash loopers, chatty writers, programs started and
@@ -34,6 +35,16 @@ type soakConfig struct {
 	dir, self string // run directory, the soak binary (the chatty writers run it)
 	mix       mix
 	rate      int // lines a second of each chatty writer
+	backups   int // stdout_logfile_backups of the chatty logs: enough to keep the whole run
+}
+
+// chattyMaxBytes is the chatty logs' stdout_logfile_maxbytes: small, so they rotate constantly.
+const chattyMaxBytes = 16 * 1024
+
+// backupsFor is how many backups keep every byte a chatty writer at rate writes in d (lines of
+// about 90 bytes), with a margin, so that the files can be checked after the run.
+func backupsFor(d time.Duration, rate int) int {
+	return int(d.Seconds()*float64(rate)*90/chattyMaxBytes*3/2) + 20
 }
 
 func (c soakConfig) path() string   { return filepath.Join(c.dir, "supervisord.conf") }
@@ -83,10 +94,10 @@ stderr_logfile=NONE
 command=%s -soak-writer %s -rate %d
 startsecs=0
 stdout_logfile=%s
-stdout_logfile_maxbytes=16KB
-stdout_logfile_backups=20
+stdout_logfile_maxbytes=%d
+stdout_logfile_backups=%d
 stderr_logfile=NONE
-`, chattyName(i), c.self, chattyName(i), c.rate, chattyLog(c.dir, i))
+`, chattyName(i), c.self, chattyName(i), c.rate, chattyLog(c.dir, i), chattyMaxBytes, c.backups)
 	}
 	for i := 0; i < c.mix.toggle; i++ {
 		fmt.Fprintf(&b, `

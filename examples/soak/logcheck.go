@@ -153,3 +153,25 @@ func (n *logCounts) add(o logCounts) {
 	n.unended += o.unended
 	n.bytes += o.bytes
 }
+
+// checkFiles checks the log files of chatty program name at path (path.N .. path.1, then path)
+// as they are on disk: what the daemon wrote, whoever read it.
+func checkFiles(name, path string) (logCounts, error) {
+	c := newChecker(name)
+	for n := 1; ; n++ {
+		if _, err := os.Stat(fmt.Sprintf("%s.%d", path, n)); err != nil {
+			for n--; n >= 0; n-- {
+				f := path
+				if n > 0 {
+					f = fmt.Sprintf("%s.%d", path, n)
+				}
+				b, err := os.ReadFile(f)
+				if err != nil {
+					return logCounts{}, err
+				}
+				_, _ = c.Write(b)
+			}
+			return c.counts(), nil
+		}
+	}
+}

@@ -5,15 +5,18 @@
 // numbered lines to logs with a small maxbytes (constant rotation), a twentieth are started and
 // stopped in a loop over XML-RPC, the rest sleep. Meanwhile the configuration changes and the
 // daemon gets SIGHUP every -reload, `tail -f` clients come and go, and a dashboard client loads
-// the page. Every chatty log is followed across its rotations and each line checked: none lost,
-// duplicated or split. After the stop no process of the run may be left (orphans). The daemon's
+// the page. Every chatty log is followed across its rotations as tail -f does, and after the run
+// its files (enough backups are kept for the whole run) are read again; each line is checked in
+// both: none lost, duplicated or split. After the stop no process of the run may be left
+// (orphans). The daemon's
 // RSS, goroutines (from /metrics) and fds are sampled into samples.csv and soak.png, and the run
 // ends with one line:
 //
 //	soak: P programs, M min, lines W, lost L, duplicated D, split S, orphans O, rss_mb A->B, goroutines C->E, fds F->G
 //
-// where A->B are the medians of the first and last quarter of the samples after warm-up. It
-// exits 1 when L, D, S or O is not 0 or RSS, goroutines or fds grew after warm-up.
+// where W, L, D and S count the files as the daemon wrote them, and A->B are the medians of the first and last quarter of the samples after warm-up. It
+// exits 1 when L, D, S or O is not 0, when the followers read other than the files hold, or
+// when RSS, goroutines or fds grew after warm-up.
 package main
 
 import (

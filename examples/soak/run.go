@@ -38,7 +38,8 @@ type options struct {
 type result struct {
 	programs   int
 	duration   time.Duration
-	logs       logCounts
+	logs       logCounts // the chatty log files as the daemon left them
+	follow     logCounts // the same logs as tail -f readers got them (logrotate.Follow)
 	orphans    int
 	samples    []sample
 	trend      trend
@@ -75,6 +76,10 @@ func (r result) failures() []string {
 	if r.logs.lines == 0 {
 		out = append(out, "no chatty line was read")
 	}
+	if f := r.follow; f.lost+f.unended+f.dup+f.split > 0 || f.lines != r.logs.lines {
+		out = append(out, fmt.Sprintf("the followers read %d lines (lost %d, duplicated %d, split %d, %d writers without their end line), the files hold %d",
+			f.lines, f.lost+f.unended, f.dup, f.split, f.unended, r.logs.lines))
+	}
 	if g := r.trend.growth(); g != "" {
 		out = append(out, "growth after warm-up: "+g)
 	}
@@ -91,7 +96,7 @@ func run(ctx context.Context, o options, logw io.Writer) (result, error) {
 	if err := os.RemoveAll(dir); err != nil {
 		return res, err
 	}
-	cfg := soakConfig{dir: dir, self: o.self, mix: mixFor(o.programs), rate: o.rate}
+	cfg := soakConfig{dir: dir, self: o.self, mix: mixFor(o.programs), rate: o.rate, backups: backupsFor(o.duration, o.rate)}
 	if err := cfg.write(0); err != nil {
 		return res, err
 	}
@@ -226,14 +231,20 @@ func run(ctx context.Context, o options, logw io.Writer) (result, error) {
 	drain(checkers)
 	stopFollow()
 	follows.Wait()
-	for _, c := range checkers {
-		res.logs.add(c.counts())
+	for i, c := range checkers {
+		res.follow.add(c.counts())
+		n, err := checkFiles(chattyName(i), chattyLog(dir, i))
+		if err != nil {
+			return res, err
+		}
+		res.logs.add(n)
 	}
 	time.Sleep(time.Second) // a process the daemon left would still be there
 	res.orphans = killRun(runID)
 	res.trend = trendOf(res.samples, min(o.duration/4, 3*time.Minute))
-	fmt.Fprintf(logw, "soak: %d reloads (%d slow), %d toggles, %d rpc errors, %d tails, %d pages\n",
-		res.reloads, res.slowReload, res.toggles, res.rpcErrors, res.tails, res.pages)
+	fmt.Fprintf(logw, "soak: %d reloads (%d slow), %d toggles, %d rpc errors, %d tails, %d pages; followers: lines %d, lost %d, duplicated %d, split %d\n",
+		res.reloads, res.slowReload, res.toggles, res.rpcErrors, res.tails, res.pages,
+		res.follow.lines, res.follow.lost+res.follow.unended, res.follow.dup, res.follow.split)
 	return res, nil
 }
 

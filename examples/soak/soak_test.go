@@ -49,6 +49,18 @@ func TestCheckerCounts(t *testing.T) {
 	assert.Equal(t, logCounts{lines: 6, lost: 5, dup: 1, split: 3, unended: 2, bytes: n.bytes}, n)
 }
 
+func TestCheckFilesReadsBackupsOldestFirst(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "w.log")
+	l := func(seq int) string { return chattyLine("w", 7, seq) }
+	// A line split across a rotation is whole again once the files are joined.
+	require.NoError(t, os.WriteFile(path+".2", []byte(l(0)+l(1)[:10]), 0o644))
+	require.NoError(t, os.WriteFile(path+".1", []byte(l(1)[10:]+l(2)), 0o644))
+	require.NoError(t, os.WriteFile(path, []byte(l(3)+"w 7 end 4\n"), 0o644))
+	n, err := checkFiles("w", path)
+	require.NoError(t, err)
+	assert.Equal(t, logCounts{lines: 4, bytes: n.bytes}, n)
+}
+
 func TestTrendAndGrowth(t *testing.T) {
 	var ss []sample
 	for i := 0; i < 40; i++ {
