@@ -3,8 +3,12 @@ package supervise
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -67,4 +71,108 @@ func TestStateFileWrittenBeforeFirstSpawn(t *testing.T) {
 	docs := probe.docs()
 	require.NotEmpty(t, docs, "the spawner read the state file")
 	assert.Equal(t, sv.token, docs[0].Token, "the token is on disk before the first spawn")
+}
+
+// fdFiller holds every free descriptor of the process under a lowered soft RLIMIT_NOFILE.
+type fdFiller struct {
+	t     *testing.T
+	old   syscall.Rlimit
+	held  []int
+	limit uint64
+}
+
+// fillFds lowers the soft limit to 64 above the highest descriptor in use and opens /dev/null
+// until EMFILE. Cleanup frees everything and restores the limit.
+func fillFds(t *testing.T) *fdFiller {
+	f := &fdFiller{t: t}
+	require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_NOFILE, &f.old))
+	ents, err := os.ReadDir("/proc/self/fd")
+	require.NoError(t, err)
+	high := 0
+	for _, e := range ents {
+		if n, err := strconv.Atoi(e.Name()); err == nil && n > high {
+			high = n
+		}
+	}
+	f.limit = uint64(high) + 64
+	lim := f.old
+	lim.Cur = f.limit
+	require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim))
+	t.Cleanup(f.release)
+	for len(f.held) < int(f.limit) {
+		fd, err := syscall.Open(os.DevNull, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		if err != nil {
+			require.ErrorIs(t, err, syscall.EMFILE)
+			return f
+		}
+		f.held = append(f.held, fd)
+	}
+	t.Fatal("never reached EMFILE")
+	return f
+}
+
+// free closes n held descriptors, so that exactly n are free.
+func (f *fdFiller) free(n int) {
+	for i := 0; i < n && len(f.held) > 0; i++ {
+		syscall.Close(f.held[len(f.held)-1])
+		f.held = f.held[:len(f.held)-1]
+	}
+}
+
+// release closes all held descriptors and restores the limit.
+func (f *fdFiller) release() {
+	f.free(len(f.held))
+	syscall.Setrlimit(syscall.RLIMIT_NOFILE, &f.old)
+}
+
+// openPaths returns how many descriptors of this process are open on path.
+func openPaths(t *testing.T, path string) int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	require.NoError(t, err)
+	n := 0
+	for _, e := range ents {
+		if l, err := os.Readlink(filepath.Join("/proc/self/fd", e.Name())); err == nil && l == path {
+			n++
+		}
+	}
+	return n
+}
+
+// fd exhaustion at every step of a spawn (0 to 12 free descriptors: log files, the three
+// pipes, the fork's own pipe): a start either succeeds or fails with a spawn error that names
+// the program and says why ("too many open files"), never as an exec failure of the command;
+// a failed spawn holds none of the log files it opened; once descriptors are free again the
+// same program starts.
+func TestRealFdExhaustion(t *testing.T) {
+	h := newReal(t)
+	p := helperProg(t, "fdless", "sleep")
+	p.AutoStart = ToggleOf(false)
+	p.StartRetries = -1
+	p.StartSecs = 0
+	p.Stdout.Path = filepath.Join(h.dir, "fdless.out")
+	p.Stderr.Path = filepath.Join(h.dir, "fdless.err")
+	h.add(p)
+	for free := 0; free <= 12; free++ {
+		f := fillFds(t)
+		f.free(free)
+		_, err := h.sv.Start(bg, "fdless", true)
+		infos, serr := h.sv.Status("fdless")
+		f.release() // before any assertion: testify needs descriptors too
+		require.NoError(t, serr)
+		info := infos[0]
+		if err == nil && info.State == Running {
+			_, err = h.sv.Stop(bg, "fdless", true)
+			require.NoError(t, err, "%d free", free)
+			continue
+		}
+		require.ErrorIs(t, err, ErrSpawn, "%d free: %s", free, info.SpawnErr)
+		assert.Contains(t, info.SpawnErr, "too many open files to spawn", "%d free", free)
+		assert.Contains(t, info.SpawnErr, "'fdless'", "%d free: the message names the program", free)
+		assert.Equal(t, 0, openPaths(t, p.Stdout.Path)+openPaths(t, p.Stderr.Path), "%d free: log files released", free)
+	}
+	assert.NotContains(t, strings.Join(h.log.lines(), "\n"), "couldn't exec")
+	_, err := h.sv.Start(bg, "fdless", true)
+	require.NoError(t, err, "starts once descriptors are free")
+	_, err = h.sv.Stop(bg, "fdless", true)
+	require.NoError(t, err)
 }

@@ -355,6 +355,9 @@ func (p *process) spawn() {
 	p.log(slog.LevelInfo, "spawnerr: %s", st.spawnerr)
 	p.setState(Backoff, true)
 	p.releaseSocket()
+	// The log files this spawn opened would stay open through BACKOFF and FATAL: under fd
+	// exhaustion that keeps the shortage going. A later write or spawn opens them again.
+	p.out.close()
 }
 
 // releaseSocket drops this process's reference on its group's socket, if it holds one.
