@@ -880,6 +880,9 @@ func (s *Supervisor) Status(spec string) ([]ProcessInfo, error) {
 	for _, p := range procs {
 		info := p.snap.Load().info
 		info.Now = now
+		if max := now.Add(p.prog.FatalRetry); info.RetryAt.After(max) {
+			info.RetryAt = max // the wall clock went back since FATAL: the retry is no further than FatalRetry
+		}
 		out = append(out, info)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
