@@ -3,6 +3,7 @@ package supervise
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -175,4 +177,40 @@ func TestRealFdExhaustion(t *testing.T) {
 	require.NoError(t, err, "starts once descriptors are free")
 	_, err = h.sv.Stop(bg, "fdless", true)
 	require.NoError(t, err)
+}
+
+// A child stopped with SIGSTOP cannot act on the stop signal: as supervisord 4.2.5 (which
+// sends no SIGCONT), the stop ends in SIGKILL after StopWait, the process is gone and the
+// program STOPPED.
+func TestRealStopOfStoppedChild(t *testing.T) {
+	h := newReal(t)
+	p := helperProg(t, "frozen", "sleep")
+	p.StopWait = 300 * time.Millisecond
+	h.add(p)
+	run := h.untilState("frozen", Running)
+	require.NoError(t, syscall.Kill(run.Pid, syscall.SIGSTOP))
+	testenv.WaitFor(t, "the child stopped (state T)", func() bool { return pidState(run.Pid) == "T" })
+	_, err := h.sv.Stop(bg, "frozen", true)
+	require.NoError(t, err)
+	infos, err := h.sv.Status("frozen")
+	require.NoError(t, err)
+	assert.Equal(t, Stopped, infos[0].State)
+	assert.Equal(t, "", pidState(run.Pid), "the stopped child is gone")
+	lines := h.log.lines()
+	assert.Contains(t, lines, fmt.Sprintf("WARN killing 'frozen' (%d) with SIGKILL", run.Pid))
+	assert.Contains(t, lines, "WARN stopped: frozen (terminated by SIGKILL)")
+}
+
+// pidState returns the state letter of pid in /proc/PID/stat ("" when gone or a zombie).
+func pidState(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ""
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 || i+2 >= len(s) || s[i+2] == 'Z' {
+		return ""
+	}
+	return s[i+2 : i+3]
 }
