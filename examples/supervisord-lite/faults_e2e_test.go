@@ -1,0 +1,349 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
+	"github.com/supervisord-lite/supervisord-lite/supervise"
+)
+
+// Fault injection: the daemon killed with SIGKILL at 20 chosen moments (start-up, reload,
+// log rotation, a crash storm, shutdown, its own recovery), each time restarted with the same
+// config. After each restart, read from /proc: every process of the test (marked by an
+// environment variable) carries the new daemon's token (no orphan of an earlier daemon), each
+// program's processes all descend from the one main process the daemon reports (no
+// duplicate), and the state file names those main processes (state recovered).
+
+// faultsBody is the config: process trees, an escapee (its own session), a chatty writer
+// that rotates constantly, a crash loop and a program that ignores SIGTERM.
+func faultsBody(dir string) string {
+	env := fmt.Sprintf("environment=FAULTS_MARK=%q\n", dir)
+	return `
+[program:tree]
+command=/bin/sh -c '/bin/sleep 1000 & exec /bin/sleep 1000'
+process_name=%(program_name)s_%(process_num)d
+numprocs=2
+startsecs=0
+` + env + `
+[program:escape]
+command=/bin/sh -c '/usr/bin/setsid /bin/sleep 1000 & exec /bin/sleep 1000'
+startsecs=0
+` + env + `
+[program:chatty]
+command=/bin/sh -c 'i=0; while :; do i=$((i+1)); echo "line $i ........................................"; [ $((i %% 40)) = 0 ] && sleep 0.02; done'
+stdout_logfile=` + dir + `/logs/chatty.log
+stdout_logfile_maxbytes=4KB
+stdout_logfile_backups=2
+startsecs=0
+` + env + `
+[program:crash]
+command=/bin/sh -c '/bin/sleep 0.05; exit 3'
+autorestart=true
+startsecs=0
+startretries=100000
+` + env + `
+[program:stubborn]
+command=/bin/sh -c 'trap "" TERM; exec /bin/sleep 1000'
+stopwaitsecs=1
+startsecs=0
+` + env
+}
+
+// faultsStable are the programs that run until stopped: each must have exactly one tree.
+var faultsStable = []string{"tree:tree_0", "tree:tree_1", "escape", "chatty", "stubborn"}
+
+// markedProc is a process of this test found in /proc.
+type markedProc struct {
+	pid, ppid int
+	state     string
+	name      string // SUPERVISOR_PROCESS_NAME
+	token     string // supervise.TokenEnv
+	cmdline   string
+}
+
+// markedProcs lists the live (non-zombie) processes whose environment has FAULTS_MARK=dir.
+func markedProcs(dir string) map[int]markedProc {
+	out := map[int]markedProc{}
+	ents, _ := os.ReadDir("/proc")
+	mark := []byte("FAULTS_MARK=" + dir)
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		if err != nil {
+			continue
+		}
+		vars := bytes.Split(env, []byte{0})
+		found := false
+		p := markedProc{pid: pid}
+		for _, v := range vars {
+			switch {
+			case bytes.Equal(v, mark):
+				found = true
+			case bytes.HasPrefix(v, []byte("SUPERVISOR_PROCESS_NAME=")):
+				p.name = string(v[len("SUPERVISOR_PROCESS_NAME="):])
+			case bytes.HasPrefix(v, []byte(supervise.TokenEnv+"=")):
+				p.token = string(v[len(supervise.TokenEnv)+1:])
+			}
+		}
+		if !found {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		i := bytes.LastIndexByte(stat, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(stat[i+2:]))
+		if len(f) < 2 || f[0] == "Z" {
+			continue
+		}
+		p.state = f[0]
+		p.ppid, _ = strconv.Atoi(f[1])
+		cl, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		p.cmdline = string(bytes.ReplaceAll(cl, []byte{0}, []byte{' '}))
+		out[pid] = p
+	}
+	return out
+}
+
+// stateToken reads the token of the daemon's state file ("" while there is none).
+func stateToken(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	var doc struct {
+		Token string `json:"token"`
+	}
+	if json.Unmarshal(b, &doc) != nil {
+		return ""
+	}
+	return doc.Token
+}
+
+// faultRun is the chain of daemons on one directory.
+type faultRun struct {
+	t   *testing.T
+	d   *dtDaemon
+	off int // length of the main log when the current daemon started
+}
+
+func (r *faultRun) start() {
+	r.off = len(r.d.log())
+	r.d.start(r.t)
+}
+
+// seg is the main log written since the current daemon started.
+func (r *faultRun) seg() string {
+	l := r.d.log()
+	if len(l) < r.off {
+		return l
+	}
+	return l[r.off:]
+}
+
+// until waits (polling every 2 ms, at most 20 s) until s occurs n times in the current
+// daemon's log.
+func (r *faultRun) until(s string, n int) {
+	r.t.Helper()
+	ok := testenv.Poll(20*time.Second, func() bool { return strings.Count(r.seg(), s) >= n })
+	require.Truef(r.t, ok, "the log never said %q %d times:\n%s", s, n, r.seg())
+}
+
+// kill sends SIGKILL to the daemon and waits until it is reaped.
+func (r *faultRun) kill() {
+	r.t.Helper()
+	require.NoError(r.t, r.d.cmd.Process.Signal(syscall.SIGKILL))
+	select {
+	case <-r.d.done:
+	case <-time.After(10 * time.Second):
+		require.FailNow(r.t, "the daemon survived SIGKILL")
+	}
+}
+
+// signal sends sig to the daemon.
+func (r *faultRun) signal(sig syscall.Signal) {
+	require.NoError(r.t, r.d.cmd.Process.Signal(sig))
+}
+
+// settled waits until the daemon serves its stable programs RUNNING, and checks the process
+// table: no orphan, one tree per program, and the state file naming each main process.
+func (r *faultRun) settled(moment string) {
+	t := r.t
+	t.Helper()
+	c := r.d.client(t)
+	st := r.d.waitFor(t, c, moment+": stable programs RUNNING", allRunning(faultsStable...))
+	statePath := filepath.Join(r.d.dir, "supervisord.children")
+	var problems []string
+	ok := testenv.Poll(15*time.Second, func() bool {
+		problems = problems[:0]
+		token := stateToken(statePath)
+		if token == "" {
+			problems = append(problems, "no token in the state file")
+		}
+		procs := markedProcs(r.d.dir)
+		main := map[string]int{}
+		for _, n := range faultsStable {
+			main[n[strings.LastIndexByte(n, ':')+1:]] = int(st[n].pid)
+		}
+		for _, p := range procs {
+			if p.token != token {
+				problems = append(problems, fmt.Sprintf("orphan of an earlier daemon: pid %d (%s) %q", p.pid, p.name, p.cmdline))
+				continue
+			}
+			m, stable := main[p.name]
+			if !stable {
+				continue
+			}
+			// p must be the main process or descend from it.
+			q, hops := p, 0
+			for q.pid != m && hops < 10 {
+				parent, ok := procs[q.ppid]
+				if !ok {
+					break
+				}
+				q, hops = parent, hops+1
+			}
+			if q.pid != m {
+				problems = append(problems, fmt.Sprintf("duplicate: pid %d (%s) %q is not in the tree of %d", p.pid, p.name, p.cmdline, m))
+			}
+		}
+		recs, err := supervise.ReadStateFile(statePath)
+		if err != nil {
+			problems = append(problems, err.Error())
+		}
+		recorded := map[int]bool{}
+		for _, rec := range recs {
+			recorded[rec.Pid] = true
+		}
+		for n, m := range main {
+			if !recorded[m] {
+				problems = append(problems, fmt.Sprintf("state file lacks %s (pid %d)", n, m))
+			}
+			if _, ok := procs[m]; !ok {
+				problems = append(problems, fmt.Sprintf("%s: pid %d not found", n, m))
+			}
+		}
+		return len(problems) == 0
+	})
+	require.Truef(t, ok, "%s: %s\n%s", moment, strings.Join(problems, "\n"), r.seg())
+}
+
+// rotated waits until the chatty log's backup n is replaced by a rotation (its inode changes).
+func (r *faultRun) rotated(n int) {
+	r.t.Helper()
+	name := filepath.Join(r.d.dir, "logs", fmt.Sprintf("chatty.log.%d", n))
+	ino := func() uint64 {
+		var st syscall.Stat_t
+		if syscall.Stat(name, &st) != nil {
+			return 0
+		}
+		return st.Ino
+	}
+	first := ino()
+	ok := testenv.Poll(20*time.Second, func() bool { i := ino(); return i != 0 && i != first })
+	require.Truef(r.t, ok, "%s never rotated", name)
+}
+
+func TestFaultsKill9(t *testing.T) {
+	testenv.Short(t)
+	d := newDT(t, "lite", slBin, "")
+	d.write(t, faultsBody(d.dir))
+	r := &faultRun{t: t, d: d}
+	// restart: how a start-up moment's daemon is started: after a clean stop of the running
+	// one, or after killing it (so that it has leftovers to recover); "" = the moment comes
+	// while the running daemon serves.
+	moments := []struct {
+		name, restart string
+		at            func()
+	}{
+		{"start-up: at once", "clean", func() {}},
+		{"start-up: first spawn", "clean", func() { r.until("spawned: 'tree_0'", 1) }},
+		{"start-up: escapee spawned", "clean", func() { r.until("spawned: 'escape'", 1) }},
+		{"start-up: recovering leftovers", "crashed", func() { r.until("left running by a previous supervisor", 1) }},
+		{"start-up: all running", "crashed", func() { r.until("success: stubborn entered RUNNING", 1) }},
+		{"reload: at once", "", func() { r.until("success: stubborn", 1); r.signal(syscall.SIGHUP) }},
+		{"reload: received", "", func() {
+			r.until("success: stubborn", 1)
+			r.signal(syscall.SIGHUP)
+			r.until("received SIGHUP", 1)
+		}},
+		{"reload: stopping", "", func() {
+			r.until("success: stubborn", 1)
+			r.signal(syscall.SIGHUP)
+			r.until("stopped: tree_0", 1)
+		}},
+		{"reload: respawning", "", func() {
+			r.until("success: stubborn", 1)
+			r.signal(syscall.SIGHUP)
+			r.until("spawned: 'tree_1'", 2)
+		}},
+		{"reload: running again", "", func() {
+			r.until("success: stubborn", 1)
+			r.signal(syscall.SIGHUP)
+			r.until("success: chatty", 2)
+		}},
+		{"rotation: first backup", "", func() { r.rotated(1) }},
+		{"rotation: second backup", "", func() { r.rotated(2) }},
+		{"rotation: reopen (SIGUSR2)", "", func() { r.rotated(1); r.signal(syscall.SIGUSR2) }},
+		{"crash storm: 3 exits", "", func() { r.until("exited: crash", 3) }},
+		{"crash storm: 10 exits", "", func() { r.until("exited: crash", 10) }},
+		{"crash storm: 10th spawn", "", func() { r.until("spawned: 'crash'", 10) }},
+		{"shutdown: at once", "", func() { r.until("success: stubborn", 1); r.signal(syscall.SIGTERM) }},
+		{"shutdown: stopping", "", func() {
+			r.until("success: stubborn", 1)
+			r.signal(syscall.SIGTERM)
+			r.until("stopped: tree_", 1)
+		}},
+		{"shutdown: killing the stubborn one", "", func() {
+			r.until("success: stubborn", 1)
+			r.signal(syscall.SIGTERM)
+			r.until("killing 'stubborn'", 1)
+		}},
+		{"shutdown: SIGINT", "", func() {
+			r.until("success: stubborn", 1)
+			r.signal(syscall.SIGINT)
+			r.until("received SIGINT", 1)
+		}},
+	}
+	require.Len(t, moments, 20)
+	r.start()
+	r.settled("first start")
+	for _, m := range moments {
+		switch m.restart {
+		case "clean":
+			r.signal(syscall.SIGTERM)
+			r.d.waitExit(t)
+			r.start()
+		case "crashed":
+			r.kill()
+			r.start()
+		}
+		m.at()
+		r.kill()
+		r.start()
+		r.settled(m.name)
+	}
+	// A clean stop ends everything.
+	r.signal(syscall.SIGTERM)
+	r.d.waitExit(t)
+	ok := testenv.Poll(10*time.Second, func() bool { return len(markedProcs(d.dir)) == 0 })
+	require.Truef(t, ok, "left after the last stop: %v", markedProcs(d.dir))
+}
