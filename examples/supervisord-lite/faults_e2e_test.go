@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
 	"github.com/supervisord-lite/supervisord-lite/supervise"
+	"github.com/supervisord-lite/supervisord-lite/supervise/rpc"
 )
 
 // Fault injection: the daemon killed with SIGKILL at 20 chosen moments (start-up, reload,
@@ -346,4 +349,71 @@ func TestFaultsKill9(t *testing.T) {
 	r.d.waitExit(t)
 	ok := testenv.Poll(10*time.Second, func() bool { return len(markedProcs(d.dir)) == 0 })
 	require.Truef(t, ok, "left after the last stop: %v", markedProcs(d.dir))
+}
+
+// 1,000 idle or slow connections to the daemon's TCP port (loopback), with the daemon
+// limited to 256 descriptors: other clients are still served, and once the flood is gone
+// nothing of it is left open in the daemon.
+func TestFaultsIdleConnectionFlood(t *testing.T) {
+	testenv.Short(t)
+	prlimit := testenv.LookPath(t, "prlimit", "util-linux")
+	addr := testenv.FreeAddr(t)
+	d := newDT(t, "lite", prlimit, "")
+	d.write(t, fmt.Sprintf(`
+[inet_http_server]
+port=%s
+
+[program:sleeper]
+command=%s
+startsecs=0
+`, addr, dtSleeper))
+	// minfds below the limit: supervisord refuses to start under its default 1024.
+	conf, err := os.ReadFile(d.conf)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(d.conf, bytes.Replace(conf, []byte("[supervisord]\n"), []byte("[supervisord]\nminfds=64\n"), 1), 0o644))
+	d.startArgs(t, []string{"--nofile=256:256", slBin, "-n", "-c", d.conf})
+	c := d.client(t)
+	d.waitFor(t, c, "sleeper RUNNING", allRunning("sleeper"))
+	baseline := daemonFds(t, d.cmd.Process.Pid)
+
+	var flood []net.Conn
+	defer func() {
+		for _, fc := range flood {
+			fc.Close()
+		}
+	}()
+	for i := 0; i < 1000; i++ {
+		fc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		require.NoError(t, err, "connection %d", i)
+		flood = append(flood, fc)
+		if i%2 == 1 { // slow: half a request, then nothing
+			_, _ = fc.Write([]byte("POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Le"))
+		}
+	}
+	tcp, err := rpc.Dial("http://"+addr, "", "")
+	require.NoError(t, err)
+	defer tcp.Close()
+	for i := 0; i < 5; i++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		_, err := tcp.GetAllProcessInfo(ctx)
+		cancel()
+		require.NoError(t, err, "call %d during the flood", i)
+	}
+	// The daemon says why it closed connections.
+	require.Contains(t, d.log(), "out of file descriptors accepting a connection; closing the connections idle longest")
+	for _, fc := range flood {
+		fc.Close()
+	}
+	flood = nil
+	ok := testenv.Poll(20*time.Second, func() bool { return daemonFds(t, d.cmd.Process.Pid) <= baseline+5 })
+	require.Truef(t, ok, "the daemon holds %d descriptors after the flood, %d before", daemonFds(t, d.cmd.Process.Pid), baseline)
+	_, err = c.GetAllProcessInfo(context.Background())
+	require.NoError(t, err)
+}
+
+// daemonFds counts the open descriptors of pid.
+func daemonFds(t *testing.T, pid int) int {
+	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	require.NoError(t, err)
+	return len(ents)
 }
