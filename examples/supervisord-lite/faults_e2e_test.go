@@ -417,3 +417,78 @@ func daemonFds(t *testing.T, pid int) int {
 	require.NoError(t, err)
 	return len(ents)
 }
+
+// The daemon under a low descriptor limit (100; Go raises a soft limit to the hard one) with 40 programs of 5 descriptors each:
+// the programs that find no descriptor fail with supervisord's spawn error naming them, the
+// daemon keeps serving, and a start of everything
+// of those that failed, once descriptors are free again (the others stopped), brings them to
+// RUNNING.
+func TestFaultsFdExhaustion(t *testing.T) {
+	testenv.Short(t)
+	prlimit := testenv.LookPath(t, "prlimit", "util-linux")
+	d := newDT(t, "lite", prlimit, "")
+	d.write(t, fmt.Sprintf(`
+[program:p]
+command=%s
+process_name=%%(program_name)s_%%(process_num)02d
+numprocs=40
+startsecs=0
+startretries=0
+stdout_logfile=NONE
+stderr_logfile=NONE
+`, dtSleeper))
+	conf, err := os.ReadFile(d.conf)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(d.conf, bytes.Replace(conf, []byte("[supervisord]\n"), []byte("[supervisord]\nminfds=64\n"), 1), 0o644))
+	d.startArgs(t, []string{"--nofile=100:100", slBin, "-n", "-c", d.conf})
+	var c *rpc.Client
+	var st map[string]procState
+	ok := testenv.Poll(30*time.Second, func() bool {
+		if c == nil {
+			var err error
+			if c, err = rpc.Dial("unix://"+filepath.Join(d.dir, "s.sock"), "", ""); err != nil {
+				c = nil
+				return false
+			}
+		}
+		var err error
+		if st, err = d.states(c); err != nil || len(st) != 40 {
+			return false
+		}
+		for _, p := range st {
+			if p.state != "RUNNING" && p.state != "FATAL" {
+				return false
+			}
+		}
+		return true
+	})
+	require.Truef(t, ok, "the programs never settled in RUNNING or FATAL: %v\n%s", st, d.log())
+	defer c.Close()
+	infos, err := c.GetAllProcessInfo(context.Background())
+	require.NoError(t, err)
+	fatal := 0
+	for _, in := range infos {
+		if in.StateName != "FATAL" {
+			continue
+		}
+		fatal++
+		require.Equal(t, fmt.Sprintf("too many open files to spawn '%s'", in.Name), in.SpawnErr)
+		require.Contains(t, d.log(), fmt.Sprintf("spawnerr: too many open files to spawn '%s'", in.Name))
+	}
+	require.NotZero(t, fatal, "some programs found no descriptor")
+	require.NotContains(t, d.log(), "couldn't exec")
+
+	// Free descriptors: stop the running ones, then start the ones that failed.
+	var failed []string
+	for _, in := range infos {
+		if in.StateName == "FATAL" {
+			failed = append(failed, in.Namespec())
+		} else {
+			require.NoError(t, c.StopProcess(context.Background(), in.Namespec()))
+		}
+	}
+	for _, n := range failed {
+		require.NoError(t, c.StartProcess(context.Background(), n), n)
+	}
+	d.waitFor(t, c, "the programs that failed RUNNING once descriptors are free", allRunning(failed...))
+}
