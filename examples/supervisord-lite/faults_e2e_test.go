@@ -492,3 +492,76 @@ stderr_logfile=NONE
 	}
 	d.waitFor(t, c, "the programs that failed RUNNING once descriptors are free", allRunning(failed...))
 }
+
+// Disk full under the whole daemon (main log, state file, pidfile, child logs with rotation on
+// a 1 MiB tmpfs): the chatty child is never blocked (it keeps counting, in a file elsewhere),
+// the daemon keeps answering and restarts a program, and once space is freed the child's log
+// and the main log grow again.
+func TestFaultsDiskFull(t *testing.T) {
+	testenv.Short(t)
+	d := newDT(t, "lite", slBin, "")
+	if err := syscall.Mount("tmpfs", d.dir, "tmpfs", 0, "size=1m"); err != nil {
+		testenv.Missing(t, "permission to mount a tmpfs (root): "+err.Error())
+	}
+	t.Cleanup(func() { syscall.Unmount(d.dir, syscall.MNT_DETACH) }) // after the daemon's finish
+	require.NoError(t, os.MkdirAll(filepath.Join(d.dir, "logs"), 0o755))
+	progress := filepath.Join(t.TempDir(), "progress")
+	d.write(t, fmt.Sprintf(`
+[program:chatty]
+command=/bin/sh -c 'i=0; while :; do i=$((i+1)); echo "line $i ........................................................"; [ $((i %%%% 50)) = 0 ] && echo $i > %s && sleep 0.01; done'
+stdout_logfile=%s/logs/chatty.log
+stdout_logfile_maxbytes=100KB
+stdout_logfile_backups=2
+startsecs=0
+
+[program:other]
+command=%s
+startsecs=0
+`, progress, d.dir, dtSleeper))
+	d.start(t)
+	c := d.client(t)
+	d.waitFor(t, c, "RUNNING", allRunning("chatty", "other"))
+	count := func() int {
+		b, _ := os.ReadFile(progress)
+		n, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+		return n
+	}
+	testenv.WaitFor(t, "the child counting", func() bool { return count() > 100 })
+
+	// Fill the filesystem.
+	filler, err := os.Create(filepath.Join(d.dir, "filler"))
+	require.NoError(t, err)
+	defer filler.Close()
+	chunk := bytes.Repeat([]byte("f"), 4096)
+	for {
+		if _, err := filler.Write(chunk); err != nil {
+			require.ErrorIs(t, err, syscall.ENOSPC)
+			break
+		}
+	}
+	mainSize := len(d.log())
+	full := count()
+	testenv.WaitFor(t, "the child counting 5,000 lines further while the disk is full", func() bool { return count() > full+5000 })
+	_, err = c.GetAllProcessInfo(context.Background())
+	require.NoError(t, err, "the daemon answers")
+	require.NoError(t, c.StopProcess(context.Background(), "other"))
+	require.NoError(t, c.StartProcess(context.Background(), "other"))
+	d.waitFor(t, c, "RUNNING while full", allRunning("chatty", "other"))
+
+	// Free the space: both logs grow again.
+	require.NoError(t, filler.Close())
+	require.NoError(t, os.Remove(filler.Name()))
+	chatty := filepath.Join(d.dir, "logs", "chatty.log")
+	var before int64
+	if fi, err := os.Stat(chatty); err == nil {
+		before = fi.Size()
+	}
+	testenv.WaitFor(t, "chatty.log written again", func() bool {
+		fi, err := os.Stat(chatty)
+		return err == nil && fi.Size() != before && fi.Size() > 0
+	})
+	require.NoError(t, c.StopProcess(context.Background(), "other"))
+	testenv.WaitFor(t, "the main log written again", func() bool {
+		return len(d.log()) > mainSize && strings.Contains(d.log()[mainSize:], "stopped: other")
+	})
+}
