@@ -16,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/supervisord-lite/supervisord-lite/internal/proctree"
 	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
 	"github.com/supervisord-lite/supervisord-lite/supervise"
 	"github.com/supervisord-lite/supervisord-lite/supervise/rpc"
@@ -66,64 +67,21 @@ startsecs=0
 // faultsStable are the programs that run until stopped: each must have exactly one tree.
 var faultsStable = []string{"tree:tree_0", "tree:tree_1", "escape", "chatty", "stubborn"}
 
-// markedProc is a process of this test found in /proc.
-type markedProc struct {
-	pid, ppid int
-	state     string
-	name      string // SUPERVISOR_PROCESS_NAME
-	token     string // supervise.TokenEnv
-	cmdline   string
-}
-
-// markedProcs lists the live (non-zombie) processes whose environment has FAULTS_MARK=dir.
-func markedProcs(dir string) map[int]markedProc {
-	out := map[int]markedProc{}
-	ents, _ := os.ReadDir("/proc")
-	mark := []byte("FAULTS_MARK=" + dir)
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
-		if err != nil {
-			continue
-		}
-		vars := bytes.Split(env, []byte{0})
-		found := false
-		p := markedProc{pid: pid}
-		for _, v := range vars {
-			switch {
-			case bytes.Equal(v, mark):
-				found = true
-			case bytes.HasPrefix(v, []byte("SUPERVISOR_PROCESS_NAME=")):
-				p.name = string(v[len("SUPERVISOR_PROCESS_NAME="):])
-			case bytes.HasPrefix(v, []byte(supervise.TokenEnv+"=")):
-				p.token = string(v[len(supervise.TokenEnv)+1:])
-			}
-		}
-		if !found {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		i := bytes.LastIndexByte(stat, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(string(stat[i+2:]))
-		if len(f) < 2 || f[0] == "Z" {
-			continue
-		}
-		p.state = f[0]
-		p.ppid, _ = strconv.Atoi(f[1])
-		cl, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		p.cmdline = string(bytes.ReplaceAll(cl, []byte{0}, []byte{' '}))
-		out[pid] = p
+// markedProcs lists the live processes whose environment has FAULTS_MARK=dir, by pid.
+func markedProcs(t *testing.T, dir string) map[int]proctree.Marked {
+	found, err := proctree.FindByEnv("FAULTS_MARK="+dir, "SUPERVISOR_PROCESS_NAME", supervise.TokenEnv)
+	require.NoError(t, err)
+	out := map[int]proctree.Marked{}
+	for _, m := range found {
+		out[m.Pid] = m
 	}
 	return out
+}
+
+// cmdline is pid's command line, for messages.
+func cmdline(pid int) string {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	return strconv.Quote(string(bytes.ReplaceAll(bytes.TrimRight(b, "\x00"), []byte{0}, []byte{' '})))
 }
 
 // stateToken reads the token of the daemon's state file ("" while there is none).
@@ -201,31 +159,32 @@ func (r *faultRun) settled(moment string) {
 		if token == "" {
 			problems = append(problems, "no token in the state file")
 		}
-		procs := markedProcs(r.d.dir)
+		procs := markedProcs(t, r.d.dir)
 		main := map[string]int{}
 		for _, n := range faultsStable {
 			main[n[strings.LastIndexByte(n, ':')+1:]] = int(st[n].pid)
 		}
 		for _, p := range procs {
-			if p.token != token {
-				problems = append(problems, fmt.Sprintf("orphan of an earlier daemon: pid %d (%s) %q", p.pid, p.name, p.cmdline))
+			name := p.Env["SUPERVISOR_PROCESS_NAME"]
+			if p.Env[supervise.TokenEnv] != token {
+				problems = append(problems, fmt.Sprintf("orphan of an earlier daemon: pid %d (%s) %s", p.Pid, name, cmdline(p.Pid)))
 				continue
 			}
-			m, stable := main[p.name]
+			m, stable := main[name]
 			if !stable {
 				continue
 			}
 			// p must be the main process or descend from it.
 			q, hops := p, 0
-			for q.pid != m && hops < 10 {
-				parent, ok := procs[q.ppid]
+			for q.Pid != m && hops < 10 {
+				parent, ok := procs[q.Ppid]
 				if !ok {
 					break
 				}
 				q, hops = parent, hops+1
 			}
-			if q.pid != m {
-				problems = append(problems, fmt.Sprintf("duplicate: pid %d (%s) %q is not in the tree of %d", p.pid, p.name, p.cmdline, m))
+			if q.Pid != m {
+				problems = append(problems, fmt.Sprintf("duplicate: pid %d (%s) %s is not in the tree of %d", p.Pid, name, cmdline(p.Pid), m))
 			}
 		}
 		recs, err := supervise.ReadStateFile(statePath)
@@ -347,8 +306,8 @@ func TestFaultsKill9(t *testing.T) {
 	// A clean stop ends everything.
 	r.signal(syscall.SIGTERM)
 	r.d.waitExit(t)
-	ok := testenv.Poll(10*time.Second, func() bool { return len(markedProcs(d.dir)) == 0 })
-	require.Truef(t, ok, "left after the last stop: %v", markedProcs(d.dir))
+	ok := testenv.Poll(10*time.Second, func() bool { return len(markedProcs(t, d.dir)) == 0 })
+	require.Truef(t, ok, "left after the last stop: %v", markedProcs(t, d.dir))
 }
 
 // 1,000 idle or slow connections to the daemon's TCP port (loopback), with the daemon
@@ -564,4 +523,29 @@ startsecs=0
 	testenv.WaitFor(t, "the main log written again", func() bool {
 		return len(d.log()) > mainSize && strings.Contains(d.log()[mainSize:], "stopped: other")
 	})
+}
+
+// A SIGSTOPped child and stop, against supervisord 4.2.5 when it is installed: neither sends
+// SIGCONT; the stop signal stays pending, SIGKILL follows stopwaitsecs, the program is
+// STOPPED and the child gone, with the same log lines.
+func TestFaultsStopOfStoppedChildDifferential(t *testing.T) {
+	t.Parallel()
+	lite, real := dtPair(t, fmt.Sprintf("\n[program:frozen]\ncommand=%s\nstartsecs=0\nstopwaitsecs=1\n", dtSleeper))
+	dtEach(t, func(t *testing.T, d *dtDaemon) {
+		d.start(t)
+		c := d.client(t)
+		st := d.waitFor(t, c, "RUNNING", allRunning("frozen"))
+		pid := int(st["frozen"].pid)
+		require.NoError(t, syscall.Kill(pid, syscall.SIGSTOP))
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		require.NoError(t, c.StopProcess(ctx, "frozen"))
+		info, err := c.GetProcessInfo(ctx, "frozen")
+		require.NoError(t, err)
+		require.Equal(t, "STOPPED", info.StateName)
+		require.False(t, dtLive(int32(pid)), "the stopped child is gone")
+		log := d.log()
+		require.Contains(t, log, fmt.Sprintf("WARN killing 'frozen' (%d) with SIGKILL", pid))
+		require.Contains(t, log, "WARN stopped: frozen (terminated by SIGKILL)")
+	}, lite, real)
 }
