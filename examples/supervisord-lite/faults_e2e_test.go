@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shirou/gopsutil/v3/process"
 	"github.com/stretchr/testify/require"
 
 	"github.com/supervisord-lite/supervisord-lite/internal/proctree"
@@ -537,6 +538,15 @@ func TestFaultsStopOfStoppedChildDifferential(t *testing.T) {
 		st := d.waitFor(t, c, "RUNNING", allRunning("frozen"))
 		pid := int(st["frozen"].pid)
 		require.NoError(t, syscall.Kill(pid, syscall.SIGSTOP))
+		// Until the child has run and stopped, a SIGTERM sent now would be delivered first.
+		testenv.WaitFor(t, "the child stopped (state T)", func() bool {
+			p, err := process.NewProcess(int32(pid))
+			if err != nil {
+				return false
+			}
+			st, err := p.Status()
+			return err == nil && len(st) > 0 && st[0] == process.Stop
+		})
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		require.NoError(t, c.StopProcess(ctx, "frozen"))
