@@ -233,6 +233,17 @@ func TestFaultsKill9(t *testing.T) {
 	// restart: how a start-up moment's daemon is started: after a clean stop of the running
 	// one, or after killing it (so that it has leftovers to recover); "" = the moment comes
 	// while the running daemon serves.
+	// signalled sends sig once everything runs, then waits until the log says text n times
+	// (not at all for "").
+	signalled := func(sig syscall.Signal, text string, n int) func() {
+		return func() {
+			r.until("success: stubborn", 1)
+			r.signal(sig)
+			if text != "" {
+				r.until(text, n)
+			}
+		}
+	}
 	moments := []struct {
 		name, restart string
 		at            func()
@@ -242,49 +253,21 @@ func TestFaultsKill9(t *testing.T) {
 		{"start-up: escapee spawned", "clean", func() { r.until("spawned: 'escape'", 1) }},
 		{"start-up: recovering leftovers", "crashed", func() { r.until("left running by a previous supervisor", 1) }},
 		{"start-up: all running", "crashed", func() { r.until("success: stubborn entered RUNNING", 1) }},
-		{"reload: at once", "", func() { r.until("success: stubborn", 1); r.signal(syscall.SIGHUP) }},
-		{"reload: received", "", func() {
-			r.until("success: stubborn", 1)
-			r.signal(syscall.SIGHUP)
-			r.until("received SIGHUP", 1)
-		}},
-		{"reload: stopping", "", func() {
-			r.until("success: stubborn", 1)
-			r.signal(syscall.SIGHUP)
-			r.until("stopped: tree_0", 1)
-		}},
-		{"reload: respawning", "", func() {
-			r.until("success: stubborn", 1)
-			r.signal(syscall.SIGHUP)
-			r.until("spawned: 'tree_1'", 2)
-		}},
-		{"reload: running again", "", func() {
-			r.until("success: stubborn", 1)
-			r.signal(syscall.SIGHUP)
-			r.until("success: chatty", 2)
-		}},
+		{"reload: at once", "", signalled(syscall.SIGHUP, "", 0)},
+		{"reload: received", "", signalled(syscall.SIGHUP, "received SIGHUP", 1)},
+		{"reload: stopping", "", signalled(syscall.SIGHUP, "stopped: tree_0", 1)},
+		{"reload: respawning", "", signalled(syscall.SIGHUP, "spawned: 'tree_1'", 2)},
+		{"reload: running again", "", signalled(syscall.SIGHUP, "success: chatty", 2)},
 		{"rotation: first backup", "", func() { r.rotated(1) }},
 		{"rotation: second backup", "", func() { r.rotated(2) }},
 		{"rotation: reopen (SIGUSR2)", "", func() { r.rotated(1); r.signal(syscall.SIGUSR2) }},
 		{"crash storm: 3 exits", "", func() { r.until("exited: crash", 3) }},
 		{"crash storm: 10 exits", "", func() { r.until("exited: crash", 10) }},
 		{"crash storm: 10th spawn", "", func() { r.until("spawned: 'crash'", 10) }},
-		{"shutdown: at once", "", func() { r.until("success: stubborn", 1); r.signal(syscall.SIGTERM) }},
-		{"shutdown: stopping", "", func() {
-			r.until("success: stubborn", 1)
-			r.signal(syscall.SIGTERM)
-			r.until("stopped: tree_", 1)
-		}},
-		{"shutdown: killing the stubborn one", "", func() {
-			r.until("success: stubborn", 1)
-			r.signal(syscall.SIGTERM)
-			r.until("killing 'stubborn'", 1)
-		}},
-		{"shutdown: SIGINT", "", func() {
-			r.until("success: stubborn", 1)
-			r.signal(syscall.SIGINT)
-			r.until("received SIGINT", 1)
-		}},
+		{"shutdown: at once", "", signalled(syscall.SIGTERM, "", 0)},
+		{"shutdown: stopping", "", signalled(syscall.SIGTERM, "stopped: tree_", 1)},
+		{"shutdown: killing the stubborn one", "", signalled(syscall.SIGTERM, "killing 'stubborn'", 1)},
+		{"shutdown: SIGINT", "", signalled(syscall.SIGINT, "received SIGINT", 1)},
 	}
 	require.Len(t, moments, 20)
 	r.start()
