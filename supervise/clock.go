@@ -4,7 +4,11 @@ import "time"
 
 // Clock is the time source of a Supervisor. The engine reads Now when something happens and
 // arms at most one Timer per process (startsecs, a backoff delay or stopwaitsecs); it never
-// polls, so an idle Supervisor makes no Clock calls at all.
+// polls, so an idle Supervisor makes no Clock calls at all. The real clock's times carry
+// Go's monotonic reading, so setting the wall clock changes no wait and no uptime. With a
+// Clock whose Now can go back (no monotonic reading), a timer that fires while Now is still
+// before its deadline moves the process's instants back by the difference: each wait still
+// lasts its own length.
 type Clock interface {
 	// Now returns the current time.
 	Now() time.Time

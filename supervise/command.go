@@ -108,7 +108,7 @@ func (p *process) command(path string, argv []string) (*Cmd, error) {
 		env = append(env, "SUPERVISOR_SERVER_URL="+url)
 	}
 	env = append(env, "SUPERVISOR_PROCESS_NAME="+p.prog.Name, "SUPERVISOR_GROUP_NAME="+p.group)
-	cmd := &Cmd{Path: path, Args: argv, Dir: p.prog.Dir, Umask: p.prog.Umask,
+	cmd := &Cmd{Name: p.prog.Name, Path: path, Args: argv, Dir: p.prog.Dir, Umask: p.prog.Umask,
 		Stdout: p.out.stdout, Stderr: p.out.stderr, RedirectStderr: p.prog.RedirectStderr}
 	spawnWriters(cmd, p.prog) // protocol.go
 	p.openLogs()              // logopen.go

@@ -118,8 +118,13 @@ func (*forkSpawner) Spawn(cmd *Cmd) (Child, error) {
 	if err != nil {
 		closeAll(parent)
 		closeRaw()
-		if err == syscall.EAGAIN || err == syscall.ENOMEM {
-			return nil, fmt.Errorf("Too many processes in process table to spawn %s", pyRepr(cmd.Args[0]))
+		switch err {
+		case syscall.EAGAIN, syscall.ENOMEM:
+			return nil, fmt.Errorf("Too many processes in process table to spawn %s", pyRepr(cmd.name()))
+		case syscall.EMFILE, syscall.ENFILE:
+			// The fork's own pipe (which carries an exec failure back) found no descriptor:
+			// nothing was exec'd, and the command is not at fault.
+			return nil, pipeErr(cmd, os.NewSyscallError("fork", err))
 		}
 		return failedChild(cmd, err), nil
 	}
@@ -145,10 +150,10 @@ func (*forkSpawner) Spawn(cmd *Cmd) (Child, error) {
 var pollAdd = thePoller.add
 
 func pipeErr(cmd *Cmd, err error) error {
-	if errno, ok := err.(*os.SyscallError); ok && errno.Err == syscall.EMFILE {
-		return fmt.Errorf("too many open files to spawn %s", pyRepr(cmd.Args[0]))
+	if errno, ok := err.(*os.SyscallError); ok && (errno.Err == syscall.EMFILE || errno.Err == syscall.ENFILE) {
+		return fmt.Errorf("too many open files to spawn %s", pyRepr(cmd.name()))
 	}
-	return fmt.Errorf("unknown error making dispatchers for %s: %v", pyRepr(cmd.Args[0]), err)
+	return fmt.Errorf("unknown error making dispatchers for %s: %v", pyRepr(cmd.name()), err)
 }
 
 // forkChild is a child started by forkSpawner.

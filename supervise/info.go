@@ -48,7 +48,10 @@ func (i ProcessInfo) Namespec() string {
 func (i ProcessInfo) Description() string {
 	switch i.State {
 	case Running:
-		up := i.Now.Unix() - i.Start.Unix()
+		// Whole seconds as supervisord counts them (int(now) - int(start)), with the time
+		// elapsed measured on the monotonic clock when both times carry it: a wall clock set
+		// back or forward does not change the uptime.
+		up := i.Start.Add(i.Now.Sub(i.Start)).Unix() - i.Start.Unix()
 		if up < 0 {
 			up = 0
 		}

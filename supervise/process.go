@@ -181,13 +181,34 @@ func (p *process) step(w wake) {
 			return
 		}
 	case wakeTimer:
+		due := p.st.timerAt
 		p.st.timer, p.st.timerAt = nil, time.Time{}
+		p.rebase(due)
 		p.settle()
 	case wakeExit:
 		p.finish(w.exit)
 		p.settle()
 	}
 	go p.wait()
+}
+
+// rebase runs when the timer armed for due fires. A timer measures its wait on a monotonic
+// clock; if Now is still before due, the wall clock was set back since (a Clock whose times
+// carry no monotonic reading: the real clock's comparisons are monotonic already). The
+// process's instants move back with it, so the wait that just ended counts as ended, and the
+// next ones (startsecs, backoff, stopwaitsecs, FatalRetry) last their own length, not an
+// hour more.
+func (p *process) rebase(due time.Time) {
+	lag := due.Sub(p.sv.clock.Now())
+	if lag <= 0 {
+		return
+	}
+	st := &p.st
+	for _, t := range []*time.Time{&st.laststart, &st.laststop, &st.delay, &st.retryAt} {
+		if !t.IsZero() {
+			*t = t.Add(-lag)
+		}
+	}
 }
 
 func (p *process) handle(c procCmd) procReply {
@@ -355,6 +376,9 @@ func (p *process) spawn() {
 	p.log(slog.LevelInfo, "spawnerr: %s", st.spawnerr)
 	p.setState(Backoff, true)
 	p.releaseSocket()
+	// The log files this spawn opened would stay open through BACKOFF and FATAL: under fd
+	// exhaustion that keeps the shortage going. A later write or spawn opens them again.
+	p.out.close()
 }
 
 // releaseSocket drops this process's reference on its group's socket, if it holds one.

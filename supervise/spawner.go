@@ -18,6 +18,9 @@ type Spawner interface {
 // Cmd is what the engine asks a Spawner to start. The engine has already resolved Path and
 // checked it exists and is executable.
 type Cmd struct {
+	// Name is the program's name, which spawn errors name as supervisord's do
+	// ("too many open files to spawn 'web'"); "" = Args[0].
+	Name string
 	Path string   // the executable
 	Args []string // argv, Args[0] included
 	Env  []string // the complete environment, "KEY=VALUE"
@@ -33,6 +36,14 @@ type Cmd struct {
 	// Stdin, when set, is the child's fd 0 instead of a pipe (a group's Socket); the Child's
 	// Stdin is then nil. The spawner neither keeps nor closes it.
 	Stdin *os.File
+}
+
+// name is what a spawn error calls the program.
+func (c *Cmd) name() string {
+	if c.Name != "" {
+		return c.Name
+	}
+	return c.Args[0]
 }
 
 // Child is a started process.

@@ -231,12 +231,15 @@ func (s *Supervisor) Serve(ctx context.Context) error {
 	stopState := make(chan struct{})
 	if s.state != nil {
 		s.recoverState(s.state.path)
+		// A file that lists nothing yet but names this Supervisor's token replaces the previous
+		// supervisor's before the first fork: killed right after a spawn, before the writer's
+		// next batch, this Supervisor still leaves a file through which its child is found.
+		s.state.write(s)
 		stateDone = make(chan struct{})
 		go func() {
 			defer close(stateDone)
 			s.state.run(s, stopState)
 		}()
-		s.state.kick <- struct{}{} // a file that lists nothing yet replaces the previous supervisor's
 	}
 	s.mu.Lock()
 	s.serving = true
@@ -885,6 +888,9 @@ func (s *Supervisor) Status(spec string) ([]ProcessInfo, error) {
 	for _, p := range procs {
 		info := p.snap.Load().info
 		info.Now = now
+		if max := now.Add(p.prog.FatalRetry); info.RetryAt.After(max) {
+			info.RetryAt = max // the wall clock went back since FATAL: the retry is no further than FatalRetry
+		}
 		out = append(out, info)
 	}
 	sort.SliceStable(out, func(i, j int) bool {

@@ -10,8 +10,8 @@ import (
 // Marked is a process found by FindByEnv.
 type Marked struct {
 	ID
-	// Pgid is the process's process group.
-	Pgid int
+	// Pgid is the process's process group, Ppid its parent.
+	Pgid, Ppid int
 	// Env holds the values of the keys FindByEnv was asked for ("" when absent).
 	Env map[string]string
 }
@@ -46,7 +46,7 @@ func FindByEnv(kv string, keys ...string) ([]Marked, error) {
 		if !ok || st.state == 'Z' || st.state == 'X' {
 			continue
 		}
-		m := Marked{ID: ID{Pid: pid, StartTicks: st.startTicks, BootID: boot}, Pgid: st.pgid, Env: map[string]string{}}
+		m := Marked{ID: ID{Pid: pid, StartTicks: st.startTicks, BootID: boot}, Pgid: st.pgid, Ppid: st.ppid, Env: map[string]string{}}
 		for _, k := range keys {
 			m.Env[k] = entryValue(env, k)
 		}

@@ -82,6 +82,12 @@ type Options struct {
 	WriteTimeout time.Duration
 	// IdleTimeout closes a kept-alive connection idle this long; 0 = 60 s.
 	IdleTimeout time.Duration
+	// MaxConns bounds the open connections of each listener: beyond it, and whenever the
+	// process has no file descriptor left for a new one, the connection that has waited
+	// longest without a request (idle, or still sending its headers slowly) is closed, so that
+	// a flood of such connections cannot keep other clients out. Connections in the middle of
+	// a request or a log stream are never closed for it. 0 = 512.
+	MaxConns int
 	// ShutdownTimeout is how long Serve waits for answers in flight when ctx ends before it
 	// closes the connections; 0 = 5 s.
 	ShutdownTimeout time.Duration
@@ -116,6 +122,9 @@ func (o Options) withDefaults() Options {
 	o.WriteTimeout = orDuration(o.WriteTimeout, 30*time.Second)
 	o.IdleTimeout = orDuration(o.IdleTimeout, 60*time.Second)
 	o.ShutdownTimeout = orDuration(o.ShutdownTimeout, 5*time.Second)
+	if o.MaxConns <= 0 {
+		o.MaxConns = 512
+	}
 	return o
 }
 
@@ -210,8 +219,10 @@ func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, len(opened))
 	var wg sync.WaitGroup
 	for i, o := range opened {
+		guard := newConnGuard(s.opts.MaxConns, o.ln.Addr().String(), s.opts.Logger)
 		hs := &http.Server{
 			Handler:           s.handler(o.cfg),
+			ConnState:         guard.state,
 			ReadHeaderTimeout: s.opts.ReadTimeout,
 			ReadTimeout:       s.opts.ReadTimeout,
 			IdleTimeout:       s.opts.IdleTimeout,
@@ -229,7 +240,7 @@ func (s *Server) Serve(ctx context.Context) error {
 			if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				errc <- err
 			}
-		}(o.ln)
+		}(guardedListener{o.ln, guard})
 	}
 	var err error
 	select {
