@@ -86,8 +86,10 @@ func (r result) failures() []string {
 	return out
 }
 
-// run runs one soak; it logs its progress to logw.
-func run(ctx context.Context, o options, logw io.Writer) (result, error) {
+// run runs one soak; it logs its progress to logw, one write at a time (the daemon's output and
+// the followers' errors arrive from several goroutines).
+func run(ctx context.Context, o options, w io.Writer) (result, error) {
+	logw := &serialWriter{w: w}
 	res := result{programs: o.programs}
 	dir, err := filepath.Abs(filepath.Join(o.out, "run"))
 	if err != nil {
@@ -375,4 +377,16 @@ func killRun(marker string) int {
 		}
 	}
 	return n
+}
+
+// serialWriter passes writes from several goroutines to w one at a time.
+type serialWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *serialWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }

@@ -423,6 +423,29 @@ func elSwitches(t *testing.T, pid int) int {
 	return n
 }
 
+// elQuietest is the fewest wake-ups of pid in up to three windows of d (it stops at the first
+// window with at most one). Go's runtime wakes an idle process on its own now and then (sysmon
+// at least once a minute, a forced GC every two minutes); a timer of ours would show in every
+// window.
+func elQuietest(t *testing.T, pid int, d time.Duration) int {
+	least := -1
+	for i := 0; i < 3; i++ {
+		before := elSwitches(t, pid)
+		time.Sleep(d)
+		n := elSwitches(t, pid) - before
+		if i > 0 {
+			t.Logf("window %d: %d wake-ups in %v", i+1, n, d)
+		}
+		if least < 0 || n < least {
+			least = n
+		}
+		if least <= 1 {
+			break
+		}
+	}
+	return least
+}
+
 // TICK_5 comes at each multiple of 5 s with supervisord's `when`; with no TICK subscriber
 // the idle daemon (a listener pool included) does not wake at all.
 func TestEventListenerTicksAndIdleWakeups(t *testing.T) {
@@ -443,10 +466,7 @@ command=/bin/sleep 1000
 		return strings.Count(fmt.Sprint(elEvents(t, filepath.Join(lite.dir, "states.txt"))), "PROCESS_STATE_RUNNING") == 2
 	})
 	time.Sleep(time.Second) // let the last exchange settle
-	pid := lite.cmd.Process.Pid
-	before := elSwitches(t, pid)
-	time.Sleep(6 * time.Second)
-	idle := elSwitches(t, pid) - before
+	idle := elQuietest(t, lite.cmd.Process.Pid, 6*time.Second)
 	t.Logf("idle daemon with a PROCESS_STATE listener: %d wake-ups in 6 s", idle)
 	assert.LessOrEqual(t, idle, 1, "no timer runs without a TICK subscriber")
 
@@ -489,8 +509,8 @@ environment=CAPTURE="{dir}/ticks.txt"
 	now := time.Now()
 	next := time.Unix(now.Unix()-now.Unix()%5+5, 0)
 	time.Sleep(time.Until(next.Add(1500 * time.Millisecond)))
-	pid = ticks.cmd.Process.Pid
-	before = elSwitches(t, pid)
+	pid := ticks.cmd.Process.Pid
+	before := elSwitches(t, pid)
 	time.Sleep(3 * time.Second)
 	between := elSwitches(t, pid) - before
 	t.Logf("TICK_5 subscriber: %d wake-ups between two ticks (3 s)", between)
