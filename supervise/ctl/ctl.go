@@ -40,17 +40,18 @@ Options:
 -c/--configuration FILENAME -- configuration file path (searches if not given)
 -h/--help -- print usage message and exit
 -i/--interactive -- start an interactive shell after executing commands
-     (not supported by supervisord-lite ctl: give an action)
 -s/--serverurl URL -- URL on which supervisord server is listening
      (default "http://localhost:9001").
 -u/--username USERNAME -- username to use for authentication with server
 -p/--password PASSWORD -- password to use for authentication with server
--r/--history-file -- keep a readline history (accepted and ignored)
+-r/--history-file -- keep a readline history (if readline is available)
 
 action [arguments] -- see below
 
-Actions are commands like "tail" or "stop".  Use the action "help" to find out
-about available actions.
+Actions are commands like "tail" or "stop".  If -i is specified or no action is
+specified on the command line, a "shell" interpreting actions typed
+interactively is started.  Use the action "help" to find out about available
+actions.
 `
 
 // Options configure a Ctl. The zero value works: supervisorctl's actions on the process's
@@ -68,6 +69,11 @@ type Options struct {
 	// Commands are extra actions, added to supervisorctl's; one with the name of a
 	// supervisorctl action replaces it.
 	Commands []Command
+	// Interrupts delivers the user's Ctrl-C (the caller does signal.Notify(ch,
+	// os.Interrupt)): it ends the running action (tail -f, maintail -f, fg) as
+	// supervisorctl's KeyboardInterrupt does, and at the shell's prompt it ends the shell.
+	// Nil: only the end of Run's context interrupts.
+	Interrupts <-chan os.Signal
 }
 
 // Ctl is supervisorctl: it parses a command line, reads [supervisorctl] of the config
@@ -117,25 +123,29 @@ func (c *Ctl) Run(ctx context.Context, args []string) int {
 		fmt.Fprintf(stderr, "Error: %s\nFor help, use %s -h\n", err, argv0)
 		return ExitInvalidArgs
 	}
-	if len(cmdArgs) == 0 || s.Interactive {
-		fmt.Fprintf(stderr, "Error: the interactive shell is not supported; give an action (try %s help)\n", argv0)
-		return ExitInvalidArgs
-	}
 	client, err := rpc.Dial(s.ServerURL, s.Username, s.Password)
 	if err != nil {
 		fmt.Fprintf(stderr, "Error: %s\nFor help, use %s -h\n", err, argv0)
 		return ExitInvalidArgs
 	}
 	sess := &Session{
-		ctx:      ctx,
-		out:      stdout,
-		errOut:   stderr,
-		in:       c.opts.Stdin,
-		settings: s,
-		client:   client,
-		commands: c.commands,
+		base:       ctx,
+		ctx:        ctx,
+		out:        stdout,
+		errOut:     stderr,
+		stdin:      c.opts.Stdin,
+		input:      newInput(c.opts.Stdin),
+		interrupts: c.opts.Interrupts,
+		settings:   s,
+		client:     client,
+		commands:   c.commands,
 	}
 	defer func() { sess.client.Close() }() // `open` may have replaced it
-	sess.onecmd(strings.Join(cmdArgs, " "))
-	return sess.exit
+	if len(cmdArgs) > 0 {
+		// supervisorctl runs the action and exits, also with -i.
+		sess.runLine(strings.Join(cmdArgs, " "))
+		return sess.exit
+	}
+	sess.interactive = true
+	return sess.shell()
 }

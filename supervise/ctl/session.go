@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"syscall"
 
@@ -29,17 +30,24 @@ type Command struct {
 // Session is what an action runs in: the output, the server's client, the settings and the
 // exit status of one ctl run.
 type Session struct {
-	ctx      context.Context
-	out      io.Writer
-	errOut   io.Writer
-	in       io.Reader
-	settings Settings
-	client   *rpc.Client
-	commands map[string]Command
-	exit     int
+	base         context.Context // the run's
+	ctx          context.Context // the current command's: base, or one that Ctrl-C ends
+	out          io.Writer
+	errOut       io.Writer
+	stdin        io.Reader
+	input        *input
+	interrupts   <-chan os.Signal
+	settings     Settings
+	client       *rpc.Client
+	commands     map[string]Command
+	exit         int
+	interactive  bool              // the shell runs (a 401 asks for credentials)
+	quit         bool              // quit, exit or EOF ran
+	completeInfo []rpc.ProcessInfo // the shell's completion data for the current line
 }
 
-// Context is the run's context: it ends when the user interrupts (Ctrl-C).
+// Context is the current command's context: it ends when the user interrupts (Ctrl-C) or the
+// run's context ends.
 func (s *Session) Context() context.Context { return s.ctx }
 
 // Client is the XML-RPC client of the server the run talks to.
@@ -93,6 +101,13 @@ func (s *Session) onecmd(line string) {
 		return
 	}
 	var he *rpc.HTTPError
+	if errors.As(err, &he) && he.StatusCode == 401 && s.interactive {
+		s.Output("Server requires authentication")
+		if s.authenticate() {
+			s.onecmd(line)
+		}
+		return
+	}
 	if errors.As(err, &he) && he.StatusCode == 401 {
 		s.Output("Server requires authentication")
 		s.exit = ExitGeneric
