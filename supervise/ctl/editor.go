@@ -119,7 +119,7 @@ func (e *editor) readLine(ctx context.Context, interrupt <-chan os.Signal, promp
 	pos := 0
 	hist := len(e.history) // the history entry shown; len = the line being edited
 	saved := ""            // the line being edited while the history is browsed
-	lastTab := false
+	listNext := false      // the last key was a Tab that completed nothing: the next one lists
 	redraw := func() {
 		fmt.Fprintf(e.out, "\r%s%s\x1b[K", prompt, string(line))
 		if back := len(line) - pos; back > 0 {
@@ -132,14 +132,16 @@ func (e *editor) readLine(ctx context.Context, interrupt <-chan os.Signal, promp
 		if err != nil {
 			if err == io.EOF && len(line) > 0 {
 				fmt.Fprint(e.out, "\r\n")
+				e.remember(string(line))
 				return string(line), nil
 			}
 			return "", err
 		}
-		tab := key == "\t"
+		list := false
 		switch key {
 		case "\r", "\n":
 			fmt.Fprint(e.out, "\r\n")
+			e.remember(string(line))
 			return string(line), nil
 		case "\x04": // Ctrl-D
 			if len(line) == 0 {
@@ -193,7 +195,10 @@ func (e *editor) readLine(ctx context.Context, interrupt <-chan os.Signal, promp
 				pos = len(line)
 			}
 		case "\t":
-			line, pos = e.tab(line, pos, lastTab, prompt)
+			n := len(line)
+			line, pos = e.tab(line, pos, listNext)
+			list = len(line) == n
+
 		default:
 			r := []rune(key)
 			if len(r) == 1 && r[0] >= ' ' && r[0] != 0x7f {
@@ -201,14 +206,24 @@ func (e *editor) readLine(ctx context.Context, interrupt <-chan os.Signal, promp
 				pos++
 			}
 		}
-		lastTab = tab
+		listNext = list
 		redraw()
 	}
 }
 
+// remember adds line to the history as Python's readline module does after every line it
+// reads (the shell's commands, and what fg and the credential prompt read): unless it is
+// empty or the same as the last entry.
+func (e *editor) remember(line string) {
+	if line != "" && (len(e.history) == 0 || e.history[len(e.history)-1] != line) {
+		e.history = append(e.history, line)
+	}
+}
+
 // tab completes the word before pos as readline does: the one candidate, or the candidates'
-// common prefix; a second Tab in a row lists them.
-func (e *editor) tab(line []rune, pos int, again bool, prompt string) ([]rune, int) {
+// common prefix; a Tab that follows a Tab which completed nothing lists them (readline's
+// completion_changed_buffer).
+func (e *editor) tab(line []rune, pos int, again bool) ([]rune, int) {
 	start := pos
 	for start > 0 && !strings.ContainsRune(completeDelims, line[start-1]) {
 		start--

@@ -36,6 +36,7 @@ type Session struct {
 	errOut       io.Writer
 	stdin        io.Reader
 	input        *input
+	editor       *editor // the shell's line editor on a terminal, else nil
 	interrupts   <-chan os.Signal
 	settings     Settings
 	client       *rpc.Client
@@ -98,6 +99,13 @@ func (s *Session) onecmd(line string) {
 	}
 	err := cmd.Run(s, arg)
 	if err == nil {
+		return
+	}
+	if s.interactive && s.interrupted() {
+		// supervisorctl's KeyboardInterrupt escapes an action other than tail -f and fg:
+		// the shell prints an empty line and ends.
+		s.Output("")
+		s.quit = true
 		return
 	}
 	var he *rpc.HTTPError

@@ -17,24 +17,12 @@ import (
 // action and returns to the prompt. On a terminal the line is edited as with readline, with
 // the history of -r/--history_file and Tab completion. The exit status is always 0.
 func (s *Session) shell() int {
-	var ed *editor
 	if fd, ok := isTerminal(s.stdin); ok {
-		ed = &editor{in: s.input, out: s.out, fd: fd, complete: s.completions}
-	}
-	if ed != nil && s.settings.HistoryFile != "" {
-		if data, err := os.ReadFile(s.settings.HistoryFile); err == nil {
-			ed.history = strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
-			if len(data) == 0 {
-				ed.history = nil
-			}
+		s.editor = &editor{in: s.input, out: s.out, fd: fd, complete: s.completions}
+		if s.settings.HistoryFile != "" {
+			s.editor.history = readHistory(s.settings.HistoryFile)
+			defer writeHistory(s.settings.HistoryFile, s.editor.history)
 		}
-		defer func() {
-			data := strings.Join(ed.history, "\n")
-			if len(ed.history) > 0 {
-				data += "\n"
-			}
-			_ = os.WriteFile(s.settings.HistoryFile, []byte(data), 0o600)
-		}()
 	}
 	prompt := s.settings.Prompt + "> "
 	queue := []string{"status"}
@@ -44,15 +32,7 @@ func (s *Session) shell() int {
 			line, queue = queue[0], queue[1:]
 		} else {
 			var err error
-			if ed != nil {
-				line, err = ed.readLine(s.base, s.interrupts, prompt)
-				if err == nil && line != "" {
-					ed.history = append(ed.history, line)
-				}
-			} else {
-				fmt.Fprint(s.out, prompt)
-				line, err = s.input.readLine(s.base, s.interrupts)
-			}
+			line, err = s.readLine(s.base, s.interrupts, prompt)
 			switch {
 			case errors.Is(err, io.EOF):
 				line = "EOF"
@@ -69,22 +49,59 @@ func (s *Session) shell() int {
 	return ExitSuccess
 }
 
-// runLine runs one command line with a context that the user's Ctrl-C ends.
+// readLine is Python's raw_input(prompt) in the shell: with the line editor on a terminal
+// (the line goes into the history, as with Python's readline module), else the prompt and a
+// line of the input.
+func (s *Session) readLine(ctx context.Context, interrupt <-chan os.Signal, prompt string) (string, error) {
+	if s.editor != nil {
+		return s.editor.readLine(ctx, interrupt, prompt)
+	}
+	fmt.Fprint(s.out, prompt)
+	return s.input.readLine(ctx, interrupt)
+}
+
+// readHistory reads a history file as readline's read_history_file: one entry a line;
+// nothing when it cannot be read.
+func readHistory(path string) []string {
+	data, err := os.ReadFile(path)
+	if err != nil || len(data) == 0 {
+		return nil
+	}
+	return strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+}
+
+// writeHistory is readline's write_history_file: every entry and a newline; errors are
+// ignored, as supervisorctl ignores them.
+func writeHistory(path string, history []string) {
+	var b strings.Builder
+	for _, h := range history {
+		b.WriteString(h + "\n")
+	}
+	_ = os.WriteFile(path, []byte(b.String()), 0o600)
+}
+
+// runLine runs one command line with a context that the user's Ctrl-C ends (its cause is
+// errInterrupted).
 func (s *Session) runLine(line string) {
-	ctx, cancel := context.WithCancel(s.base)
+	ctx, cancel := context.WithCancelCause(s.base)
 	done := make(chan struct{})
 	go func() {
 		select {
 		case <-s.interrupts:
-			cancel()
+			cancel(errInterrupted)
 		case <-done:
 		}
 	}()
 	s.ctx = ctx
 	s.onecmd(line)
 	close(done)
-	cancel()
+	cancel(nil)
 	s.ctx = s.base
+}
+
+// interrupted reports whether the user's Ctrl-C ended the current command.
+func (s *Session) interrupted() bool {
+	return errors.Is(context.Cause(s.ctx), errInterrupted)
 }
 
 // vocabulary is what Tab completes as an action: supervisorctl's vocab (its actions, help)
@@ -157,8 +174,7 @@ func (s *Session) completionInfo() []rpc.ProcessInfo {
 // password (not echoed on a terminal) and runs the action again with them. It reports
 // false when the input ended.
 func (s *Session) authenticate() bool {
-	fmt.Fprint(s.out, "Username:")
-	user, err := s.input.readLine(s.base, s.interrupts)
+	user, err := s.readLine(s.base, s.interrupts, "Username:")
 	if err != nil {
 		return false
 	}

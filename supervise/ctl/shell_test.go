@@ -1,10 +1,10 @@
 package ctl
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,7 +12,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -22,11 +21,15 @@ import (
 )
 
 // realServer is Debian's supervisord on a unix socket in a temp dir, for the shell's
-// differential tests; extra is appended to [supervisorctl].
+// differential tests.
 type realServer struct {
 	dir, conf, sock string
+	cmd             *exec.Cmd
 }
 
+// startRealServer starts Debian's supervisord with four running programs (web, grp:ga,
+// grp:gb, cat) and one stopped (manual); extra is appended to [supervisorctl]. It returns
+// once the four run.
 func startRealServer(t *testing.T, extra string) *realServer {
 	t.Helper()
 	supervisord := testenv.LookPath(t, "supervisord", "supervisor")
@@ -50,6 +53,9 @@ startsecs=0
 command=/bin/sleep 1000
 startsecs=0
 autostart=false
+[program:cat]
+command=/bin/cat
+startsecs=0
 [group:grp]
 programs=ga,gb
 [program:ga]
@@ -59,21 +65,9 @@ startsecs=0
 command=/bin/sleep 1000
 startsecs=0
 `, dir, extra)
+	// The same text in s.conf, for the clients' -c (and %(here)s).
 	require.NoError(t, os.WriteFile(s.conf, []byte(cfg), 0o644))
-	cmd := exec.Command(supervisord, "-n", "-c", s.conf)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	require.NoError(t, cmd.Start())
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
-	})
+	s.cmd, _ = testenv.Supervisord(t, supervisord, cfg, &syscall.SysProcAttr{Setpgid: true})
 	c, err := rpc.Dial("unix://"+s.sock, "", "")
 	require.NoError(t, err)
 	defer c.Close()
@@ -85,9 +79,22 @@ startsecs=0
 				running++
 			}
 		}
-		return err == nil && running == 3
+		return err == nil && running == 4
 	})
 	return s
+}
+
+// shutdown shuts the server down (supervisor.shutdown) and waits until its socket is gone.
+func (s *realServer) shutdown(t *testing.T) {
+	t.Helper()
+	c, err := rpc.Dial("unix://"+s.sock, "", "")
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.Shutdown(context.Background()))
+	testenv.WaitFor(t, "supervisord to remove its socket", func() bool {
+		_, err := os.Stat(s.sock)
+		return os.IsNotExist(err)
+	})
 }
 
 var (
@@ -95,15 +102,26 @@ var (
 	reShellPid    = regexp.MustCompile(`(?m)^(supervisor> |mybox> )?\d+$`)
 )
 
-// normaliseShell removes what differs between two runs: pids and uptimes.
-func normaliseShell(s string) string {
+// normaliseShell removes what differs between two runs: pids, uptimes and the servers'
+// temporary directories (dirs).
+func normaliseShell(s string, dirs ...string) string {
+	for _, d := range dirs {
+		s = strings.ReplaceAll(s, d, "$DIR")
+	}
 	s = reShellUptime.ReplaceAllLiteralString(s, "pid $PID, uptime $UPTIME")
 	return reShellPid.ReplaceAllString(s, "${1}$$PID")
 }
 
+// helpAll asks for the help of every action, as supervisorctl's vocabulary lists them.
+const helpAll = "help add\nhelp avail\nhelp clear\nhelp exit\nhelp fg\nhelp maintail\nhelp open\n" +
+	"help pid\nhelp quit\nhelp reload\nhelp remove\nhelp reread\nhelp restart\nhelp shutdown\n" +
+	"help signal\nhelp start\nhelp status\nhelp stop\nhelp tail\nhelp update\nhelp version\n" +
+	"help help\nhelp EOF\nhelp\n? \n"
+
 // TestShellDifferential feeds the same lines to the real supervisorctl's shell and to ours
 // (standard input not a terminal, as in `ctl < script`), against Debian's supervisord, and
-// compares everything printed and the exit status.
+// compares everything printed and the exit status. With then, the server is shut down once
+// the script's lines have run, and then's lines follow: a server that goes away mid-session.
 func TestShellDifferential(t *testing.T) {
 	supervisorctl := testenv.LookPath(t, "supervisorctl", "supervisor")
 	srv := startRealServer(t, "")
@@ -111,54 +129,91 @@ func TestShellDifferential(t *testing.T) {
 	gone := "unix://" + filepath.Join(t.TempDir(), "gone.sock")
 	tests := []struct {
 		name   string
-		server *realServer // nil: none; fresh: one of its own for each of the two runs
+		server *realServer // nil: none, or one of its own for each of the two runs (fresh)
 		args   []string
 		script string
 		fresh  bool
+		then   string
 	}{
-		{"actions and help", srv, nil, "version\nhelp\nhelp status\n? stop\nstatus grp:*\nnosuch\n\n  \nfoo bar\n!ls\nhelp nosuch\nquit\n", false},
-		{"ends at EOF", srv, nil, "status web\npid nosuch\npid", false},
-		{"exit", srv, nil, "avail\nexit\nversion\n", false},
-		{"start and stop", nil, nil, "start manual\nstatus manual\nstop manual\nstop manual\nstatus manual\nEOF\n", true},
-		{"tail and errors", srv, nil, "tail web\ntail nosuch\ntail\nmaintail -x\nsignal\nstart\nclear\n", false},
-		{"prompt from the config file", custom, nil, "version\nstatus web\n", false},
-		{"-i", srv, []string{"-i"}, "version\n", false},
-		{"-i with an action runs the action only", srv, []string{"-i", "version"}, "status\n", false},
-		{"server not there", nil, []string{"-s", gone}, "status\nversion\nstart web\nhelp\nquit\n", false},
-		{"no input", srv, nil, "", false},
+		{"actions and help", srv, nil, "version\nhelp\nhelp status\n? stop\nstatus grp:*\nnosuch\n\n  \nfoo bar\n!ls\nhelp nosuch\nquit\n", false, ""},
+		{"help of every action", srv, nil, helpAll, false, ""},
+		{"ends at EOF", srv, nil, "status web\npid nosuch\npid", false, ""},
+		{"exit", srv, nil, "avail\nexit\nversion\n", false, ""},
+		{"start and stop", nil, nil, "start manual\nstatus manual\nstop manual\nstop manual\nstatus manual\nEOF\n", true, ""},
+		{"tail and errors", srv, nil, "tail web\ntail nosuch\ntail\nmaintail -x\nsignal\nstart\nclear\n", false, ""},
+		{"prompt from the config file", custom, nil, "version\nstatus web\n", false, ""},
+		{"-i", srv, []string{"-i"}, "version\n", false, ""},
+		{"-i with an action runs the action only", srv, []string{"-i", "version"}, "status\n", false, ""},
+		{"server not there", nil, []string{"-s", gone}, "status\nversion\nstart web\nhelp\nquit\n", false, ""},
+		{"server goes away", nil, nil, "version\n", true, "status\nversion\nstart web\ntail web\nfg web\npid\nstop all\nhelp stop\nquit\n"},
+		{"no input", srv, nil, "", false, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var args []string
-			if tt.server != nil {
-				args = append(args, "-c", tt.server.conf)
+			finish := func(rc int, out *testenv.Buffer, server *realServer) (string, int) {
+				var dirs []string
+				if server != nil {
+					dirs = append(dirs, server.dir)
+				}
+				return normaliseShell(out.String(), dirs...), rc
 			}
-			oursArgs := args
-			if tt.fresh {
-				args = append(args, "-c", startRealServer(t, "").conf)
-				oursArgs = append(oursArgs, "-c", startRealServer(t, "").conf)
-			}
-			args = append(args, tt.args...)
-			oursArgs = append(oursArgs, tt.args...)
-			cmd := exec.Command(supervisorctl, args...)
-			cmd.Stdin = strings.NewReader(tt.script)
-			var real bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &real, &real
-			cmd.Env = append(os.Environ(), "LANG=C.UTF-8")
-			err := cmd.Run()
-			wantRC := 0
-			var ee *exec.ExitError
-			if errors.As(err, &ee) {
-				wantRC = ee.ExitCode()
-			} else {
+			run := func(server *realServer, start func(args []string, stdin io.Reader, out io.Writer) (wait func() int)) (string, int) {
+				var args []string
+				if server != nil {
+					args = append(args, "-c", server.conf)
+				}
+				args = append(args, tt.args...)
+				out := &testenv.Buffer{}
+				if tt.then == "" {
+					return finish(start(args, strings.NewReader(tt.script), out)(), out, server)
+				}
+				stdin, w := io.Pipe()
+				wait := start(args, stdin, out)
+				_, err := io.WriteString(w, tt.script)
 				require.NoError(t, err)
+				// One prompt for each line of the script, and the next.
+				prompts := strings.Count(tt.script, "\n") + 1
+				testenv.WaitFor(t, "the script to run", func() bool { return strings.Count(out.String(), "supervisor> ") >= prompts })
+				server.shutdown(t)
+				_, err = io.WriteString(w, tt.then)
+				require.NoError(t, err)
+				require.NoError(t, w.Close())
+				return finish(wait(), out, server)
 			}
-			var ours bytes.Buffer
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			c := New(Options{Argv0: supervisorctl, Stdin: strings.NewReader(tt.script), Stdout: &ours, Stderr: &ours})
-			gotRC := c.Run(ctx, oursArgs)
-			assert.Equal(t, normaliseShell(real.String()), normaliseShell(ours.String()))
+			server := func() *realServer {
+				if tt.fresh {
+					return startRealServer(t, "")
+				}
+				return tt.server
+			}
+			real, wantRC := run(server(), func(args []string, stdin io.Reader, out io.Writer) func() int {
+				cmd := exec.Command(supervisorctl, args...)
+				cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, out, out
+				cmd.Env = append(os.Environ(), "LANG=C.UTF-8")
+				require.NoError(t, cmd.Start())
+				return func() int {
+					err := cmd.Wait()
+					var ee *exec.ExitError
+					if errors.As(err, &ee) {
+						return ee.ExitCode()
+					}
+					require.NoError(t, err)
+					return 0
+				}
+			})
+			ours, gotRC := run(server(), func(args []string, stdin io.Reader, out io.Writer) func() int {
+				ctx, cancel := context.WithTimeout(context.Background(), testenv.WaitTimeout)
+				done := make(chan int, 1)
+				go func() {
+					c := New(Options{Argv0: supervisorctl, Stdin: stdin, Stdout: out, Stderr: out})
+					done <- c.Run(ctx, args)
+				}()
+				return func() int {
+					defer cancel()
+					return <-done
+				}
+			})
+			assert.Equal(t, real, ours)
 			assert.Equal(t, wantRC, gotRC)
 		})
 	}

@@ -256,7 +256,7 @@ func (s *Session) doFg(arg string) error {
 	}()
 
 	for {
-		l, err := s.input.readLine(s.ctx, nil)
+		l, err := s.readLine(s.ctx, nil, "")
 		if err != nil { // the end of the input, or Ctrl-C
 			s.Output("Exiting foreground")
 			return nil
