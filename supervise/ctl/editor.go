@@ -202,6 +202,13 @@ func (e *editor) readLine(ctx context.Context, interrupt <-chan os.Signal, promp
 		default:
 			r := []rune(key)
 			if len(r) == 1 && r[0] >= ' ' && r[0] != 0x7f {
+				if pos == len(line) { // typed at the end: shown as typed, as readline does
+					line = append(line, r[0])
+					pos++
+					listNext = false
+					fmt.Fprint(e.out, key)
+					continue
+				}
 				line = append(line[:pos], append([]rune{r[0]}, line[pos:]...)...)
 				pos++
 			}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -31,15 +32,10 @@ func openPTY(t *testing.T) (master *os.File, ttyPath string) {
 	return m, fmt.Sprintf("/dev/pts/%d", n)
 }
 
-// openTTY opens the terminal side; nonblock makes a file whose pending reads end when it is
-// closed (for our shell in this process), blocking is what a child process expects.
-func openTTY(t *testing.T, path string, nonblock bool) *os.File {
+// openTTY opens the terminal side, 50 rows of 80 columns, for a child process.
+func openTTY(t *testing.T, path string) *os.File {
 	t.Helper()
-	flags := unix.O_RDWR | unix.O_NOCTTY | unix.O_CLOEXEC
-	if nonblock {
-		flags |= unix.O_NONBLOCK
-	}
-	fd, err := unix.Open(path, flags, 0)
+	fd, err := unix.Open(path, unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 	require.NoError(t, err)
 	require.NoError(t, unix.IoctlSetWinsize(fd, unix.TIOCSWINSZ, &unix.Winsize{Row: 50, Col: 80}))
 	return os.NewFile(uintptr(fd), path)
@@ -115,127 +111,169 @@ func screen(out string) string {
 	return b.String()
 }
 
-// ptyDriver types into a terminal and waits for what the program prints.
+// ctlChildEnv makes the test binary run ctl (runCtlChild) instead of the tests: our shell
+// as a process of its own, with the pseudo-terminal as its controlling terminal, so that a
+// typed Ctrl-C reaches it as SIGINT, as it reaches supervisorctl.
+const ctlChildEnv = "SUPERVISORD_LITE_TEST_CTL"
+
+// runCtlChild is ctl as a program wires it (examples/supervisord-lite): SIGINT on
+// Options.Interrupts; args are the command line.
+func runCtlChild(args []string) int {
+	interrupts := make(chan os.Signal, 1)
+	signal.Notify(interrupts, os.Interrupt)
+	defer signal.Stop(interrupts)
+	c := New(Options{Argv0: "supervisorctl", Interrupts: interrupts})
+	return c.Run(context.Background(), args)
+}
+
+// ptyDriver types into a terminal and waits for what the program shows.
 type ptyDriver struct {
 	t      *testing.T
 	master *os.File
 	out    *testenv.Buffer
+	prompt string
 }
 
 func (d *ptyDriver) send(keys string) {
+	d.t.Helper()
 	_, err := d.master.WriteString(keys)
 	require.NoError(d.t, err)
 }
 
-// waitCount waits until the output holds n times s.
-func (d *ptyDriver) waitCount(s string, n int) {
+// waitScreen waits until the terminal's screen holds n times s (a line of its own when s
+// ends in a newline).
+func (d *ptyDriver) waitScreen(s string, n int) {
 	d.t.Helper()
-	if !testenv.Poll(testenv.WaitTimeout, func() bool { return strings.Count(d.out.String(), s) >= n }) {
-		d.t.Fatalf("timed out waiting for %d× %q in the terminal's output:\n%q", n, s, d.out.String())
+	if !testenv.Poll(testenv.WaitTimeout, func() bool { return strings.Count("\n"+screen(d.out.String()), s) >= n }) {
+		d.t.Fatalf("timed out waiting for %d× %q on the terminal's screen:\n%s", n, s, screen(d.out.String()))
 	}
 }
 
-// shellSession types the keystrokes of the terminal test; interrupt is the user's Ctrl-C.
-func shellSession(d *ptyDriver, interrupt func()) {
-	d.waitCount("supervisor> ", 1)
-	d.send("vers\t")
-	d.waitCount("version", 1)
-	d.send("\n")
-	d.waitCount("supervisor> ", 2)
-	d.send("status gr\t")
-	d.waitCount("grp:", 1)
-	d.send("\t")
-	time.Sleep(100 * time.Millisecond) // the first Tab only rings the bell
-	d.send("\t")
-	d.waitCount("grp:gb", 1)
-	d.send("ga\n")
-	d.waitCount("supervisor> ", 4)
-	d.send("\x1b[A\x1b[A\n") // the history: version
-	d.waitCount("4.2.5", 2)
-	d.waitCount("supervisor> ", 5)
-	d.send("xx\x7f\x7fsig\x01\x05\x15tail -f web\n")
-	d.waitCount("web-out", 1)
-	time.Sleep(200 * time.Millisecond)
-	interrupt()
-	d.waitCount("supervisor> ", 6)
-	d.send("\x04")
+// waitPrompt waits until the screen shows the n-th prompt.
+func (d *ptyDriver) waitPrompt(n int) {
+	d.t.Helper()
+	d.waitScreen("\n"+d.prompt, n)
+}
+
+// ptyRun is a program run on a new pseudo-terminal: the driver and the end of its run.
+type ptyRun struct {
+	*ptyDriver
+	done chan error
+	cmd  *exec.Cmd
+}
+
+// startOnPTY runs argv on a new pseudo-terminal as its controlling terminal (a session of
+// its own, as a login shell starts a program), with env added to the environment.
+func startOnPTY(t *testing.T, argv []string, env ...string) *ptyRun {
+	t.Helper()
+	master, ttyPath := openPTY(t)
+	tty := openTTY(t, ttyPath)
+	defer tty.Close() // the child has its copy
+	out := &testenv.Buffer{}
+	readDone := make(chan struct{})
+	go func() {
+		defer close(readDone)
+		buf := make([]byte, 4096)
+		for {
+			n, err := master.Read(buf)
+			_, _ = out.Write(buf[:n])
+			if err != nil {
+				return
+			}
+		}
+	}()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	cmd.Env = append(os.Environ(), append([]string{"TERM=dumb", "LANG=C.UTF-8"}, env...)...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	require.NoError(t, cmd.Start())
+	r := &ptyRun{ptyDriver: &ptyDriver{t: t, master: master, out: out, prompt: "supervisor>"}, done: make(chan error, 1), cmd: cmd}
+	go func() { r.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		select {
+		case <-r.done:
+		default:
+			_ = cmd.Process.Kill()
+			<-r.done
+		}
+		master.Close()
+		<-readDone
+	})
+	return r
+}
+
+// wait waits for the program to end and returns its screen; it fails the test if the program
+// does not end with status 0 in time.
+func (r *ptyRun) wait() string {
+	r.t.Helper()
+	select {
+	case err := <-r.done:
+		r.done <- err // for the cleanup
+		assert.NoError(r.t, err)
+	case <-time.After(testenv.WaitTimeout):
+		r.t.Errorf("%s did not end; its screen:\n%s", r.cmd.Path, screen(r.out.String()))
+	}
+	return screen(r.out.String())
 }
 
 // TestShellTerminal drives the real supervisorctl and our shell through a pseudo-terminal
-// with the same keystrokes (Tab completion of an action and of a group, the list of
-// candidates, the history, editing keys, tail -f ended by Ctrl-C, Ctrl-D) and compares what
-// the terminal shows and the history file each leaves.
+// with the same keystrokes, each against a supervisord of its own, and compares what the
+// terminal shows and the history file each leaves: Tab completion of an action, of a group
+// and the list of candidates, the history, editing keys, tail -f and fg (with input) ended
+// by Ctrl-C, a server shut down mid-session, Ctrl-D; and Ctrl-C at the prompt. Every step
+// waits for what the previous one shows, with a deadline.
 func TestShellTerminal(t *testing.T) {
 	supervisorctl := testenv.LookPath(t, "supervisorctl", "supervisor")
-	srv := startRealServer(t, "")
-	run := func(name string, start func(ttyPath, history string) (interrupt func(), wait func())) (string, string) {
-		master, ttyPath := openPTY(t)
-		history := filepath.Join(t.TempDir(), name+".history")
-		out := &testenv.Buffer{}
-		readDone := make(chan struct{})
-		go func() {
-			defer close(readDone)
-			buf := make([]byte, 4096)
-			for {
-				n, err := master.Read(buf)
-				_, _ = out.Write(buf[:n])
-				if err != nil {
-					return
-				}
-			}
-		}()
-		defer func() {
-			master.Close()
-			<-readDone
-		}()
-		interrupt, wait := start(ttyPath, history)
-		shellSession(&ptyDriver{t: t, master: master, out: out}, interrupt)
-		wait()
-		data, _ := os.ReadFile(history)
-		return screen(out.String()), string(data)
+	type result struct{ interrupted, session, history string }
+	run := func(argv []string, env ...string) result {
+		history := filepath.Join(t.TempDir(), "history")
+		srv := startRealServer(t, "history_file="+history)
+		argv = append(argv, "-c", srv.conf)
+		var res result
+
+		// Ctrl-C at the prompt ends the shell.
+		a := startOnPTY(t, argv, env...)
+		a.waitPrompt(1)
+		a.send("\x03")
+		res.interrupted = normaliseShell(a.wait(), srv.dir)
+
+		d := startOnPTY(t, argv, env...)
+		d.waitPrompt(1)
+		d.send("vers\t")
+		d.waitScreen("supervisor> version", 1)
+		d.send("\n")
+		d.waitPrompt(2)
+		d.send("status gr\t\t\t") // completes grp:, rings the bell, lists
+		d.waitPrompt(3)
+		d.send("ga\n")
+		d.waitPrompt(4)
+		d.send("\x1b[A\x1b[A\n") // the history: version
+		d.waitPrompt(5)
+		d.send("xx\x7f\x7fsig\x01\x05\x15tail -f web\n")
+		d.waitScreen("\nweb-out\n", 1)
+		d.send("\x03")
+		d.waitPrompt(6)
+		d.send("fg cat\n")
+		d.waitScreen("==> Press Ctrl-C to exit <==", 2)
+		d.send("hello\n")
+		d.waitScreen("hello\n", 2) // the echo of the input, and cat's output
+		d.send("\x03")
+		d.waitPrompt(7)
+		srv.shutdown(t)
+		d.send("status\n")
+		d.waitPrompt(8)
+		d.send("\x04")
+		res.session = normaliseShell(d.wait(), srv.dir)
+		data, err := os.ReadFile(history)
+		require.NoError(t, err)
+		res.history = string(data)
+		return res
 	}
-	realScreen, realHistory := run("real", func(ttyPath, history string) (func(), func()) {
-		tty := openTTY(t, ttyPath, false)
-		defer tty.Close() // the child has its copy
-		cmd := exec.Command(supervisorctl, "-c", srv.conf, "-r", history)
-		cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
-		cmd.Env = append(os.Environ(), "TERM=dumb", "LANG=C.UTF-8")
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
-		require.NoError(t, cmd.Start())
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		t.Cleanup(func() { _ = cmd.Process.Kill() })
-		return func() { _ = cmd.Process.Signal(os.Interrupt) }, func() {
-			select {
-			case err := <-done:
-				assert.NoError(t, err)
-			case <-time.After(20 * time.Second):
-				_ = cmd.Process.Kill()
-				<-done
-				t.Error("supervisorctl did not end at Ctrl-D")
-			}
-		}
-	})
-	oursScreen, oursHistory := run("ours", func(ttyPath, history string) (func(), func()) {
-		tty := openTTY(t, ttyPath, true)
-		interrupts := make(chan os.Signal, 1)
-		c := New(Options{Argv0: "ctl", Stdin: tty, Stdout: tty, Stderr: tty, Interrupts: interrupts})
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		done := make(chan int, 1)
-		go func() { done <- c.Run(ctx, []string{"-c", srv.conf, "-r", history}) }()
-		return func() { interrupts <- os.Interrupt }, func() {
-			defer cancel()
-			defer tty.Close() // ends the read of our input goroutine
-			select {
-			case rc := <-done:
-				assert.Equal(t, ExitSuccess, rc)
-			case <-time.After(20 * time.Second):
-				t.Error("our shell did not end at Ctrl-D")
-			}
-		}
-	})
-	norm := func(s string) string { return normaliseShell(strings.ReplaceAll(s, "^C", "")) }
-	assert.Equal(t, norm(realScreen), norm(oursScreen))
-	assert.Equal(t, realHistory, oursHistory)
-	assert.Equal(t, "version\nstatus grp:ga\nversion\ntail -f web\n", oursHistory)
+	real := run([]string{supervisorctl})
+	ours := run([]string{os.Args[0]}, ctlChildEnv+"=1")
+	norm := func(s string) string { return strings.ReplaceAll(s, "^C", "") }
+	assert.Equal(t, norm(real.interrupted), norm(ours.interrupted))
+	assert.Equal(t, norm(real.session), norm(ours.session))
+	assert.Equal(t, real.history, ours.history)
+	t.Logf("the terminal:\n%s", ours.session)
 }

@@ -21,7 +21,7 @@ func (s *Session) shell() int {
 		s.editor = &editor{in: s.input, out: s.out, fd: fd, complete: s.completions}
 		if s.settings.HistoryFile != "" {
 			s.editor.history = readHistory(s.settings.HistoryFile)
-			defer writeHistory(s.settings.HistoryFile, s.editor.history)
+			defer func() { writeHistory(s.settings.HistoryFile, s.editor.history) }()
 		}
 	}
 	prompt := s.settings.Prompt + "> "
