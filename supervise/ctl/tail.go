@@ -261,7 +261,14 @@ func (s *Session) doFg(arg string) error {
 			s.Output("Exiting foreground")
 			return nil
 		}
-		if err := s.client.SendProcessStdin(s.ctx, name, strings.TrimRight(l, "\r")+"\n"); err != nil {
+		err = s.client.SendProcessStdin(s.ctx, name, strings.TrimRight(l, "\r")+"\n")
+		if err != nil && s.ctx.Err() != nil {
+			// Ctrl-C while the line was being sent: supervisorctl's KeyboardInterrupt
+			// anywhere in its loop ends fg alone.
+			s.Output("Exiting foreground")
+			return nil
+		}
+		if err != nil {
 			var f *rpc.Fault
 			if !asFault(err, &f) {
 				return err
@@ -275,6 +282,10 @@ func (s *Session) doFg(arg string) error {
 			return nil
 		}
 		info, err := s.client.GetProcessInfo(s.ctx, name)
+		if err != nil && s.ctx.Err() != nil {
+			s.Output("Exiting foreground")
+			return nil
+		}
 		if err != nil {
 			return err
 		}
