@@ -61,7 +61,8 @@ type Options struct {
 	// anchors the search for a config file when -c is absent (see conf.SearchPaths).
 	// Default: os.Args[0].
 	Argv0 string
-	// Stdin is what `fg` sends to the process. Default: os.Stdin.
+	// Stdin is what the shell reads its command lines from and what `fg` sends to the
+	// process; a terminal gets the line editor. Default: os.Stdin.
 	Stdin io.Reader
 	// Stdout receives the actions' output, Stderr the usage errors and the errors of log
 	// streams, as supervisorctl prints them. Defaults: os.Stdout, os.Stderr.
@@ -108,8 +109,9 @@ func New(opts Options) *Ctl {
 	return c
 }
 
-// Run is supervisorctl's one-shot mode: args are the command line without the program name
-// (options, then the action and its arguments). It returns the exit status. Ending ctx is the
+// Run is supervisorctl: args are the command line without the program name (options, then
+// the action and its arguments). With an action it runs it and returns its exit status; with
+// none it runs the interactive shell (see the package doc), whose status is always 0. Ending ctx is the
 // user's Ctrl-C: a `tail -f`, `maintail -f` or `fg` stops as supervisorctl's does on
 // KeyboardInterrupt; a caller wires SIGINT and SIGTERM to it (signal.NotifyContext).
 func (c *Ctl) Run(ctx context.Context, args []string) int {
