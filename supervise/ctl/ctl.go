@@ -111,9 +111,11 @@ func New(opts Options) *Ctl {
 
 // Run is supervisorctl: args are the command line without the program name (options, then
 // the action and its arguments). With an action it runs it and returns its exit status; with
-// none it runs the interactive shell (see the package doc), whose status is always 0. Ending ctx is the
-// user's Ctrl-C: a `tail -f`, `maintail -f` or `fg` stops as supervisorctl's does on
-// KeyboardInterrupt; a caller wires SIGINT and SIGTERM to it (signal.NotifyContext).
+// none it runs the interactive shell (see the package doc), whose status is always 0.
+// Ending ctx ends the run: in one-shot mode it is the user's Ctrl-C (a `tail -f`, `maintail
+// -f` or `fg` stops as supervisorctl's does on KeyboardInterrupt; a caller wires SIGINT and
+// SIGTERM to it); for the shell, wire SIGINT to Options.Interrupts instead, so that Ctrl-C
+// ends an action and not the shell.
 func (c *Ctl) Run(ctx context.Context, args []string) int {
 	argv0, stdout, stderr := c.opts.Argv0, c.opts.Stdout, c.opts.Stderr
 	s, cmdArgs, help, err := parseArgs(argv0, args)
