@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -271,7 +272,13 @@ func TestShellTerminal(t *testing.T) {
 	}
 	real := run([]string{supervisorctl})
 	ours := run([]string{os.Args[0]}, ctlChildEnv+"=1")
-	norm := func(s string) string { return strings.ReplaceAll(s, "^C", "") }
+	// supervisorctl's own race: a Ctrl-C that lands inside a callback of its asyncore loop
+	// is reported by the stream's error handler instead of ending tail -f with an empty line
+	// (seen about once in five runs); both end the same way, at the prompt.
+	reTailInterrupted := regexp.MustCompile(`(?m)^\S+ Cannot connect, error: <class 'KeyboardInterrupt'> \(\)$`)
+	norm := func(s string) string {
+		return reTailInterrupted.ReplaceAllLiteralString(strings.ReplaceAll(s, "^C", ""), "")
+	}
 	assert.Equal(t, norm(real.interrupted), norm(ours.interrupted))
 	assert.Equal(t, norm(real.session), norm(ours.session))
 	assert.Equal(t, real.history, ours.history)
