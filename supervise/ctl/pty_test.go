@@ -275,9 +275,13 @@ func TestShellTerminal(t *testing.T) {
 	// supervisorctl's own race: a Ctrl-C that lands inside a callback of its asyncore loop
 	// is reported by the stream's error handler instead of ending tail -f with an empty line
 	// (seen about once in five runs); both end the same way, at the prompt.
+	// And, after fg, its stream thread may still run in asyncore when it is killed and print
+	// an AttributeError (seen about once in five runs); fg has ended either way.
 	reTailInterrupted := regexp.MustCompile(`(?m)^\S+ Cannot connect, error: <class 'KeyboardInterrupt'> \(\)$`)
+	reFgThread := regexp.MustCompile(`(?m)^error: <class 'AttributeError'>, 'NoneType' object has no attribute '_fileno': file: \S+/asyncore_25.py line: \d+\n`)
 	norm := func(s string) string {
-		return reTailInterrupted.ReplaceAllLiteralString(strings.ReplaceAll(s, "^C", ""), "")
+		s = reFgThread.ReplaceAllLiteralString(strings.ReplaceAll(s, "^C", ""), "")
+		return reTailInterrupted.ReplaceAllLiteralString(s, "")
 	}
 	assert.Equal(t, norm(real.interrupted), norm(ours.interrupted))
 	assert.Equal(t, norm(real.session), norm(ours.session))

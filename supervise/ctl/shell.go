@@ -124,7 +124,7 @@ func (s *Session) completions(text, line string) []string {
 	switch {
 	case len(words) == 0 || (len(words) == 1 && !strings.HasSuffix(line, " ")):
 		cands = s.vocabulary()
-	case words[0] == "help":
+	case strings.Contains("help", words[0]): // supervisorctl's `action in ('help')`, a substring test
 		cands = s.vocabulary()
 	case words[0] == "add" || words[0] == "remove" || words[0] == "update":
 		seen := map[string]bool{}
