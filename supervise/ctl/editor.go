@@ -30,8 +30,9 @@ type editor struct {
 	complete func(text, line string) []string // the candidates for text within line
 }
 
-// isTerminal reports whether r is a terminal (and returns its descriptor).
-func isTerminal(r io.Reader) (int, bool) {
+// isTerminal reports whether r (a reader or a writer) is a terminal, and returns its
+// descriptor.
+func isTerminal(r any) (int, bool) {
 	f, ok := r.(*os.File)
 	if !ok {
 		return 0, false

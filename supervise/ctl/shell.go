@@ -17,7 +17,9 @@ import (
 // action and returns to the prompt. On a terminal the line is edited as with readline, with
 // the history of -r/--history_file and Tab completion. The exit status is always 0.
 func (s *Session) shell() int {
-	if fd, ok := isTerminal(s.stdin); ok {
+	// Python's input() uses readline only when both standard input and output are terminals.
+	_, outTTY := isTerminal(s.out)
+	if fd, ok := isTerminal(s.stdin); ok && outTTY {
 		s.editor = &editor{in: s.input, out: s.out, fd: fd, complete: s.completions}
 		if s.settings.HistoryFile != "" {
 			s.editor.history = readHistory(s.settings.HistoryFile)
