@@ -4,7 +4,7 @@ GO      ?= go
 DEB_PKGS := supervisor gunicorn python3-gunicorn python3-flask python3-venv pipenv logrotate openssl procps curl shellcheck systemd ansible dash bash busybox chromium php-cgi libfcgi-bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: test demo deps vet unit bench fmt bench-compare build fuzz fuzz-smoke centos6 go123 test-2632
+.PHONY: test demo deps vet unit bench fmt bench-compare build fuzz fuzz-smoke centos6 go123 test-2632 soak
 
 # deps installs the Debian packages the tests need, only when one is missing, and Go 1.23.
 deps: go123
@@ -48,6 +48,14 @@ unit:
 STATIC_BUILD = CGO_ENABLED=0 $(GO) build -trimpath
 build:
 	$(STATIC_BUILD) -o bin/supervisord-lite ./examples/supervisord-lite
+
+# soak: one daemon with 1,000 misbehaving programs for SOAK_MIN minutes (examples/soak), ending
+# with its summary line, bin/soak/samples.csv and bin/soak/soak.png. It fails on a lost,
+# duplicated or split log line, a process left after the stop, or growth after warm-up.
+SOAK_MIN ?= 10
+soak: build
+	$(GO) build -o bin/soak/soak ./examples/soak
+	bin/soak/soak -daemon bin/supervisord-lite -minutes $(SOAK_MIN) -out bin/soak
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

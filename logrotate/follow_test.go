@@ -130,7 +130,7 @@ func TestFollowAcrossCopyTruncate(t *testing.T) {
 		// One truncation per poll at most, as with any real rotation schedule.
 		testenv.WaitFor(t, "follower to catch up", func() bool { return len(out.String()) >= want.Len() })
 	}
-	waitFor2(t, "follower to catch up", func() bool { return len(out.String()) >= want.Len() }, out, &want)
+	waitForOutput(t, "follower to catch up", func() bool { return len(out.String()) >= want.Len() }, out, &want)
 	require.NoError(t, stop())
 	assert.Equal(t, want.Len(), len(out.String()))
 	assert.True(t, want.String() == out.String(), "followed bytes differ from written bytes")
@@ -209,20 +209,19 @@ func TestFollowReturnsWriterError(t *testing.T) {
 	assert.ErrorIs(t, err, os.ErrClosed)
 }
 
-func waitFor2(t *testing.T, what string, cond func() bool, out *testenv.Buffer, want *bytes.Buffer) {
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			o := out.String()
-			w := want.String()
-			i := 0
-			for i < len(o) && i < len(w) && o[i] == w[i] {
-				i++
-			}
-			t.Fatalf("diverge at %d (out %d want %d): out %q want %q", i, len(o), len(w), o[max(0, i-40):min(len(o), i+60)], w[max(0, i-40):min(len(w), i+60)])
-		}
-		time.Sleep(5 * time.Millisecond)
+// waitForOutput waits like testenv.WaitFor and, on a timeout, shows where out and want diverge.
+func waitForOutput(t *testing.T, what string, cond func() bool, out *testenv.Buffer, want *bytes.Buffer) {
+	t.Helper()
+	if testenv.Poll(testenv.WaitTimeout, cond) {
+		return
 	}
+	o, w := out.String(), want.String()
+	i := 0
+	for i < len(o) && i < len(w) && o[i] == w[i] {
+		i++
+	}
+	t.Fatalf("waiting for %s: diverge at %d (out %d want %d): out %q want %q", what, i, len(o), len(w),
+		o[max(0, i-40):min(len(o), i+60)], w[max(0, i-40):min(len(w), i+60)])
 }
 
 // Many rotations between two polls: the files rotated in and out meanwhile are delivered from
@@ -239,7 +238,7 @@ func TestFollowThroughManyRotationsPerPoll(t *testing.T) {
 		total += len(seqLine(i))
 		if i%100 == 0 {
 			// Let the follower catch up now and then (it may be up to 60 rotations behind).
-			waitFor2(t, "follower to catch up", func() bool { return len(out.String()) >= total }, out, wantUpTo(i))
+			waitForOutput(t, "follower to catch up", func() bool { return len(out.String()) >= total }, out, wantUpTo(i))
 		}
 	}
 	require.NoError(t, w.Close())
@@ -324,7 +323,7 @@ func TestFollowThroughBackToBackRotations(t *testing.T) {
 		want.WriteString(seqLine(i))
 		if i%150 == 149 {
 			n := want.Len()
-			waitFor2(t, "catch up", func() bool { return len(out.String()) >= n }, out, bytes.NewBufferString(want.String()))
+			waitForOutput(t, "catch up", func() bool { return len(out.String()) >= n }, out, bytes.NewBufferString(want.String()))
 		}
 	}
 	require.NoError(t, w.Close())

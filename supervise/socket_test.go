@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
 )
 
 // askSocket connects to network/addr and returns the line the child answers ("pid N").
@@ -129,17 +131,9 @@ func TestRealGroupSocketUnix(t *testing.T) {
 	assert.ErrorIs(t, err, syscall.ECONNREFUSED)
 }
 
-// freePort returns a loopback TCP port that was free a moment ago.
-func freePort(t *testing.T) int {
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 func TestRealGroupSocketTCPRestart(t *testing.T) {
 	h := newReal(t)
-	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	addr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
 	p := helperProg(t, "one", "acceptfd0")
 	p.StartSecs = -1
 	p.Stdout.Events = true
@@ -219,7 +213,7 @@ func TestSocketURL(t *testing.T) {
 
 func TestRealGroupSocketTakenAtSpawn(t *testing.T) {
 	h := newReal(t)
-	port := freePort(t)
+	port := testenv.FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	p := helperProg(t, "late", "acceptfd0")
 	p.AutoStart = Off

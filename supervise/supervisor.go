@@ -250,7 +250,9 @@ func (s *Supervisor) Serve(ctx context.Context) error {
 	s.mu.Unlock()
 
 	s.hub.publish(Event{Kind: EventSupervisorRunning, Time: s.clock.Now()})
-	s.autostart(context.Background(), procs)
+	// A stop during the autostart (1,000 programs on a loaded machine take a while) ends it:
+	// the programs not begun yet stay STOPPED and the shutdown starts at once.
+	_ = s.autostart(ctx, procs)
 	<-ctx.Done()
 	s.shutdown()
 	s.sweepMarked()
@@ -442,13 +444,19 @@ func (s *Supervisor) Add(ctx context.Context, g Group) error {
 const autostartWindow = 4
 
 // autostart spawns the never-started AutoStart programs of procs (supervisord's STOPPED ->
-// STARTING row), up to autostartWindow at a time, and returns when all were tried.
+// STARTING row), up to autostartWindow at a time, and returns when all were tried, or when ctx
+// ended (with its error; the programs not begun stay as they are).
 func (s *Supervisor) autostart(ctx context.Context, procs []*process) error {
 	sem := make(chan struct{}, autostartWindow)
 	errs := make([]error, len(procs))
 	var wg sync.WaitGroup
 	for i, p := range procs {
-		sem <- struct{}{}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return ctx.Err()
+		}
 		wg.Add(1)
 		go func(i int, p *process) {
 			defer wg.Done()

@@ -90,15 +90,34 @@ func (s *Session) doStatus(arg string) error {
 }
 
 func (s *Session) showStatuses(infos []rpc.ProcessInfo) {
+	if s.rec != nil {
+		s.rec.addStatuses(infos)
+		return
+	}
+	for _, l := range statusLines(infos, "", 0, statusWidth(infos)) {
+		s.Output(l)
+	}
+}
+
+// statusWidth is the width of supervisorctl's name column for infos: the longest name, at
+// least 30.
+func statusWidth(infos []rpc.ProcessInfo) int {
 	maxlen := 30
 	for _, info := range infos {
-		if n := pyLen(info.Namespec()); n > maxlen {
-			maxlen = n
-		}
+		maxlen = max(maxlen, pyLen(info.Namespec()))
 	}
-	for _, info := range infos {
-		s.Output(pad(info.Namespec(), maxlen+3) + pad(info.StateName, 10) + info.Description)
+	return maxlen
+}
+
+// statusLines are supervisorctl's status lines of infos: the names padded to maxlen plus 3,
+// the state names to 10. A fleet's merged status puts the server's name before each,
+// padded to width.
+func statusLines(infos []rpc.ProcessInfo, server string, width, maxlen int) []string {
+	lines := make([]string, len(infos))
+	for i, info := range infos {
+		lines[i] = pad(server, width) + pad(info.Namespec(), maxlen+3) + pad(info.StateName, 10) + info.Description
 	}
+	return lines
 }
 
 // pyLen is len() of a Python str: characters, not bytes.
@@ -214,16 +233,17 @@ func clearResult(r rpc.ProcessResult) (string, error) {
 	return "", fmt.Errorf("Unknown result code %d for %s", r.Status, name)
 }
 
-// showResults prints the results of a call on many processes with format and sets the
-// exit status from each (a status equal to ignored counts as success).
-func (s *Session) showResults(rs []rpc.ProcessResult, format func(rpc.ProcessResult) (string, error), ignored int) error {
+// showResults prints the results of a call on many processes with p.format and sets the
+// exit status from each (a status equal to p.ignored counts as success).
+func (s *Session) showResults(rs []rpc.ProcessResult, p perProcess) error {
 	for _, r := range rs {
-		line, err := format(r)
+		line, err := p.format(r)
 		if err != nil {
 			return err
 		}
 		s.Output(line)
-		s.setExitFromFault(r.Status, ignored)
+		s.setExitFromFault(r.Status, p.ignored)
+		s.rec.addResult(p.action, r, line, r.Status == rpc.FaultSuccess || r.Status == p.ignored)
 	}
 	return nil
 }
@@ -233,6 +253,7 @@ func (s *Session) showResults(rs []rpc.ProcessResult, format func(rpc.ProcessRes
 // fault is shown as supervisorctl shows a one-process result. An error other than a fault
 // escapes.
 type perProcess struct {
+	action  string // "start", "stop", "signal", "clear": ProcessOutcome.Action
 	format  func(rpc.ProcessResult) (string, error)
 	ignored int    // the status that counts as success besides SUCCESS
 	done    string // the text for a success of onOne: "started"
@@ -249,7 +270,7 @@ func (s *Session) runPerProcess(names []string, p perProcess) error {
 		if err != nil {
 			return err
 		}
-		return s.showResults(rs, p.format, p.ignored)
+		return s.showResults(rs, p)
 	}
 	for _, name := range names {
 		group, process := rpc.SplitNamespec(name)
@@ -261,7 +282,7 @@ func (s *Session) runPerProcess(names []string, p perProcess) error {
 				}
 				return err
 			}
-			if err := s.showResults(rs, p.format, p.ignored); err != nil {
+			if err := s.showResults(rs, p); err != nil {
 				return err
 			}
 			continue
@@ -272,12 +293,14 @@ func (s *Session) runPerProcess(names []string, p perProcess) error {
 				return err
 			}
 			r := rpc.ProcessResult{Name: process, Group: group, Status: f.Code, Description: f.String}
-			if err := s.showResults([]rpc.ProcessResult{r}, p.format, p.ignored); err != nil {
+			if err := s.showResults([]rpc.ProcessResult{r}, p); err != nil {
 				return err
 			}
 			continue
 		}
-		s.Output(rpc.Namespec(group, process) + ": " + p.done)
+		line := rpc.Namespec(group, process) + ": " + p.done
+		s.Output(line)
+		s.rec.addResult(p.action, rpc.ProcessResult{Name: process, Group: group, Status: rpc.FaultSuccess, Description: "OK"}, line, true)
 	}
 	return nil
 }
@@ -301,7 +324,7 @@ func (s *Session) doStart(arg string) error {
 	}
 	ctx, c := s.ctx, s.client
 	return s.runPerProcess(names, perProcess{
-		format: startResult, ignored: rpc.FaultAlreadyStarted, done: "started",
+		action: "start", format: startResult, ignored: rpc.FaultAlreadyStarted, done: "started",
 		onAll:   func() ([]rpc.ProcessResult, error) { return c.StartAllProcesses(ctx) },
 		onGroup: func(g string) ([]rpc.ProcessResult, error) { return c.StartProcessGroup(ctx, g) },
 		groupFault: func(g string, err error) bool {
@@ -329,7 +352,7 @@ func (s *Session) doStop(arg string) error {
 	}
 	ctx, c := s.ctx, s.client
 	return s.runPerProcess(names, perProcess{
-		format: stopResult, ignored: rpc.FaultNotRunning, done: "stopped",
+		action: "stop", format: stopResult, ignored: rpc.FaultNotRunning, done: "stopped",
 		onAll:   func() ([]rpc.ProcessResult, error) { return c.StopAllProcesses(ctx) },
 		onGroup: func(g string) ([]rpc.ProcessResult, error) { return c.StopProcessGroup(ctx, g) },
 		groupFault: func(g string, err error) bool {
@@ -359,7 +382,7 @@ func (s *Session) doSignal(arg string) error {
 	sig, names := args[0], args[1:]
 	ctx, c := s.ctx, s.client
 	return s.runPerProcess(names, perProcess{
-		format: sigResult, ignored: -1, done: "signalled",
+		action: "signal", format: sigResult, ignored: -1, done: "signalled",
 		onAll:   func() ([]rpc.ProcessResult, error) { return c.SignalAllProcesses(ctx, sig) },
 		onGroup: func(g string) ([]rpc.ProcessResult, error) { return c.SignalProcessGroup(ctx, g, sig) },
 		groupFault: func(g string, err error) bool {
@@ -386,7 +409,7 @@ func (s *Session) doClear(arg string) error {
 	}
 	ctx, c := s.ctx, s.client
 	return s.runPerProcess(names, perProcess{
-		format: clearResult, ignored: -1, done: "cleared",
+		action: "clear", format: clearResult, ignored: -1, done: "cleared",
 		onAll: func() ([]rpc.ProcessResult, error) { return c.ClearAllProcessLogs(ctx) },
 		onOne: func(name string) error { return c.ClearProcessLogs(ctx, name) },
 	})

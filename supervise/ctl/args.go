@@ -5,7 +5,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/supervisord-lite/supervisord-lite/internal/getopt"
 	"github.com/supervisord-lite/supervisord-lite/internal/ini"
@@ -21,6 +23,10 @@ var optSpecs = []getopt.Spec{
 	{Short: "u", Long: "username", Arg: true, Key: "username"},
 	{Short: "p", Long: "password", Arg: true, Key: "password"},
 	{Short: "r", Long: "history_file", Arg: true, Key: "history"},
+	// supervisord-lite's own: many servers at once, results for scripts.
+	{Long: "fleet", Arg: true, Key: "fleet"},
+	{Long: "json", Key: "json"},
+	{Long: "timeout", Arg: true, Key: "timeout"},
 }
 
 // Settings are supervisorctl's options after the command line and the [supervisorctl]
@@ -34,7 +40,24 @@ type Settings struct {
 	// HistoryFile keeps the shell's history between runs: -r/--history_file, or
 	// history_file=; an absolute path, "" for none.
 	HistoryFile string
+
+	// Servers are the servers of a fleet command, in order: those of --fleet, then each -s.
+	// It is empty for a command on one server (ServerURL, Username, Password). In an action
+	// that runs on every server, ServerURL, Username and Password are that server's.
+	Servers []Server
+	// FleetFile is --fleet, "" when not given.
+	FleetFile string
+	// JSON is --json: print a Report instead of supervisorctl's texts.
+	JSON bool
+	// Timeout bounds each server's part of a fleet or --json command (--timeout SECONDS);
+	// default DefaultTimeout. A command on one server without --json has none, as
+	// supervisorctl has none.
+	Timeout time.Duration
 }
+
+// fleetMode reports whether the command runs through the fleet path (several servers, or
+// --json) rather than supervisorctl's.
+func (s Settings) fleetMode() bool { return len(s.Servers) > 1 || s.JSON }
 
 // UsageError is a command-line or config-file problem: Run prints "Error: ..." and the hint
 // to -h on stderr and returns ExitInvalidArgs.
@@ -50,6 +73,7 @@ func parseArgs(argv0 string, args []string) (s Settings, rest []string, help boo
 		return s, nil, false, &UsageError{err.Error()}
 	}
 	set := map[string]string{}
+	var urls []string // every -s: more than one makes a fleet
 	for _, o := range opts {
 		if o.Key == "help" {
 			return s, nil, true, nil
@@ -59,8 +83,9 @@ func parseArgs(argv0 string, args []string) (s Settings, rest []string, help boo
 				return s, nil, false, &UsageError{fmt.Sprintf("invalid value for %s %s: value %s is not a URL",
 					o.Opt, ini.Repr(o.Value), ini.Repr(o.Value))}
 			}
+			urls = append(urls, o.Value)
 		}
-		if _, dup := set[o.Key]; dup {
+		if _, dup := set[o.Key]; dup && o.Key != "serverurl" {
 			return s, nil, false, &UsageError{fmt.Sprintf("conflicting command line option %s", ini.Repr(o.Opt))}
 		}
 		set[o.Key] = o.Value
@@ -100,7 +125,62 @@ func parseArgs(argv0 string, args []string) (s Settings, rest []string, help boo
 	if v, ok := set["history"]; ok {
 		s.HistoryFile = absPath(v)
 	}
+	if err := s.applyFleet(set, urls); err != nil {
+		return s, nil, false, err
+	}
 	return s, rest, false, nil
+}
+
+// applyFleet sets the fleet settings: --json, --timeout, and the servers of --fleet and of
+// the -s options (urls) when there are several. -s servers are named by their URL and use
+// the merged -u/-p; a --fleet server without username= uses them too.
+func (s *Settings) applyFleet(set map[string]string, urls []string) error {
+	_, s.JSON = set["json"]
+	s.Timeout = DefaultTimeout
+	if v, ok := set["timeout"]; ok {
+		sec, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(sec > 0) || sec > maxTimeoutSeconds {
+			return &UsageError{fmt.Sprintf("invalid value for --timeout %s: want seconds, more than 0 and at most %d", ini.Repr(v), maxTimeoutSeconds)}
+		}
+		s.Timeout = time.Duration(sec * float64(time.Second))
+	}
+	var servers []Server
+	if file, ok := set["fleet"]; ok {
+		fleet, err := ReadFleet(file)
+		if err != nil {
+			return &UsageError{err.Error()}
+		}
+		s.FleetFile = file
+		servers = fleet
+	}
+	switch {
+	case len(servers) == 0 && len(urls) < 2 && !s.JSON:
+		return nil // one server: supervisorctl's settings
+	case len(servers) == 0 && len(urls) < 2:
+		servers = []Server{{Name: s.ServerURL, URL: s.ServerURL, Username: s.Username, Password: s.Password}}
+	default:
+		for _, u := range urls {
+			servers = append(servers, Server{Name: u, URL: u})
+		}
+	}
+	seen := map[string]bool{}
+	for i, sv := range servers {
+		if seen[sv.Name] {
+			return &UsageError{fmt.Sprintf("server %s is given twice", ini.Repr(sv.Name))}
+		}
+		seen[sv.Name] = true
+		if sv.Username == "" {
+			servers[i].Username, servers[i].Password = s.Username, s.Password
+		}
+	}
+	if len(servers) == 1 { // one server, from --fleet: supervisorctl's path with its settings
+		s.ServerURL, s.Username, s.Password = servers[0].URL, servers[0].Username, servers[0].Password
+		if !s.JSON {
+			return nil
+		}
+	}
+	s.Servers = servers
+	return nil
 }
 
 // loadSection reads [supervisorctl] from file the way supervisorctl does: only that section

@@ -45,6 +45,10 @@ Options:
 -u/--username USERNAME -- username to use for authentication with server
 -p/--password PASSWORD -- password to use for authentication with server
 -r/--history-file -- keep a readline history (if readline is available)
+--fleet FILE -- run the action on every [server:NAME] of FILE (serverurl=,
+     username=, password=); -s may also be given more than once
+--json -- print the results as one JSON document (see the README for the schema)
+--timeout SECONDS -- each server's time with several servers or --json (default 30)
 
 action [arguments] -- see below
 
@@ -127,16 +131,29 @@ func (c *Ctl) Run(ctx context.Context, args []string) int {
 		fmt.Fprintf(stderr, "Error: %s\nFor help, use %s -h\n", err, argv0)
 		return ExitInvalidArgs
 	}
+	if s.fleetMode() {
+		if len(cmdArgs) == 0 {
+			fmt.Fprintf(stderr, "Error: the interactive shell runs on one server without --json; give an action (try %s help)\n", argv0)
+			return ExitInvalidArgs
+		}
+		return c.runFleet(ctx, s, strings.Join(cmdArgs, " "))
+	}
+	return c.runOne(ctx, s, cmdArgs)
+}
+
+// runOne runs the action of cmdArgs on the one server of s as supervisorctl does, or its
+// interactive shell when there is no action.
+func (c *Ctl) runOne(ctx context.Context, s Settings, cmdArgs []string) int {
 	client, err := rpc.Dial(s.ServerURL, s.Username, s.Password)
 	if err != nil {
-		fmt.Fprintf(stderr, "Error: %s\nFor help, use %s -h\n", err, argv0)
+		fmt.Fprintf(c.opts.Stderr, "Error: %s\nFor help, use %s -h\n", err, c.opts.Argv0)
 		return ExitInvalidArgs
 	}
 	sess := &Session{
 		base:       ctx,
 		ctx:        ctx,
-		out:        stdout,
-		errOut:     stderr,
+		out:        c.opts.Stdout,
+		errOut:     c.opts.Stderr,
 		stdin:      c.opts.Stdin,
 		input:      newInput(c.opts.Stdin),
 		interrupts: c.opts.Interrupts,

@@ -118,7 +118,6 @@ func TestUsageDifferential(t *testing.T) {
 		{"--bogus", "status"},
 		{"-s"},
 		{"-s", "notaurl", "status"},
-		{"-s", "unix:///a", "-s", "unix:///b", "status"},
 		{"-c", filepath.Join(dir, "missing.conf"), "status"},
 		{"-c", noCtl, "status"},
 		{"-c", brokenProg, "status"},

@@ -18,6 +18,18 @@
 // them ("error: <class 'FileNotFoundError'>, [Errno 2] No such file or directory"), without
 // the Python source location.
 //
+// # Several servers
+//
+// -s given more than once, or --fleet FILE (an INI file of [server:NAME] sections with
+// serverurl, username, password; see ReadFleet), makes a fleet command: the action runs on
+// every server at once, each with its own client and a timeout (--timeout SECONDS, default
+// DefaultTimeout). status prints the servers' answers merged, the server's name as the first
+// column; other actions print each server's output under "NAME:". A server that is down or
+// does not answer in time is reported and the others still act; the exit status is the
+// highest of the servers'. --json prints a Report instead (also with one server): its schema
+// is the exported types Report, ServerReport, ProcessStatus and ProcessOutcome, stable under
+// ReportVersion. With one server and no --json, Run is supervisorctl's command exactly.
+//
 // Interrupting (Ctrl-C) is the end of the context given to Run, or a signal on
 // Options.Interrupts: a `tail -f`, `maintail -f` or `fg` then stops as supervisorctl's does on
 // KeyboardInterrupt.

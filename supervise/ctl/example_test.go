@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/supervisord-lite/supervisord-lite/supervise"
@@ -68,4 +69,35 @@ func Example() {
 	// web                              STOPPED   Not started
 	// exit status 3
 	// map[STOPPED:1]
+}
+
+// Read a --fleet file: one [server:NAME] section per server, values expanded; a bad file
+// gives every problem with its file and line.
+func ExampleReadFleet() {
+	dir, _ := os.MkdirTemp("", "ctl-fleet")
+	defer os.RemoveAll(dir)
+	file := filepath.Join(dir, "fleet.ini")
+	_ = os.WriteFile(file, []byte(`[server:web1]
+serverurl = http://10.0.0.1:9001
+username = ops
+password = secret
+
+[server:local]
+serverurl = unix://%(here)s/supervisor.sock
+`), 0o644)
+	servers, err := ctl.ReadFleet(file)
+	fmt.Println(err)
+	for _, s := range servers {
+		fmt.Printf("%s %s %q\n", s.Name, strings.Replace(s.URL, dir, "DIR", 1), s.Username)
+	}
+
+	_ = os.WriteFile(file, []byte("[server:web1]\nserverurl = ftp://x\n[web2]\n"), 0o644)
+	_, err = ctl.ReadFleet(file)
+	fmt.Println(strings.ReplaceAll(err.Error(), dir, "DIR"))
+	// Output:
+	// <nil>
+	// web1 http://10.0.0.1:9001 "ops"
+	// local unix://DIR/supervisor.sock ""
+	// DIR/fleet.ini:2: serverurl in [server:web1]: 'ftp://x' is not an http:// or unix:// URL
+	// DIR/fleet.ini:3: section [web2] is not [server:NAME]
 }

@@ -23,7 +23,10 @@ type Command struct {
 	// Run runs the action with the rest of the command line (arg, trimmed). It prints with
 	// s.Output and sets the exit status with s.SetExit. A returned error is one
 	// supervisorctl would let escape as an exception: it is printed as "error: <class ...>,
-	// ..." and the exit status becomes ExitGeneric.
+	// ..." and the exit status becomes ExitGeneric. In a fleet command (several servers, or
+	// --json) Run runs once per server, concurrently, each in its own Session whose Client
+	// and Settings are that server's and whose Context ends at the server's timeout; its
+	// output is shown under the server's name (or in ServerReport.Output).
 	Run func(s *Session, arg string) error
 }
 
@@ -45,6 +48,9 @@ type Session struct {
 	interactive  bool              // the shell runs (a 401 asks for credentials)
 	quit         bool              // quit, exit or EOF ran
 	completeInfo []rpc.ProcessInfo // the shell's completion data for the current line
+	// rec records the output and results of one server's part of a fleet or --json command
+	// (out writes into it); nil for supervisorctl's one-server command.
+	rec *serverRecord
 }
 
 // Context is the current command's context: it ends when the user interrupts (Ctrl-C) or the
@@ -75,13 +81,13 @@ func isIdentChar(r byte) bool {
 	return r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
 }
 
-// onecmd is supervisorctl's Controller.onecmd: parse the line as cmd.Cmd does, run the
-// action, print escaping errors. A 401 runs the action a second time, as supervisorctl's
-// non-interactive path does, so the output has its two messages.
-func (s *Session) onecmd(line string) {
+// splitCommand parses a command line as Python's cmd.Cmd does: "?" is "help", the name is
+// the leading identifier characters, the argument the trimmed rest. line is the trimmed
+// line, with "?" replaced.
+func splitCommand(line string) (name, arg, trimmed string) {
 	line = strings.TrimSpace(line)
 	if line == "" {
-		return
+		return "", "", ""
 	}
 	if line[0] == '?' {
 		line = "help " + line[1:]
@@ -90,7 +96,17 @@ func (s *Session) onecmd(line string) {
 	for i < len(line) && isIdentChar(line[i]) {
 		i++
 	}
-	name, arg := line[:i], strings.TrimSpace(line[i:])
+	return line[:i], strings.TrimSpace(line[i:]), line
+}
+
+// onecmd is supervisorctl's Controller.onecmd: parse the line as cmd.Cmd does, run the
+// action, print escaping errors. A 401 runs the action a second time, as supervisorctl's
+// non-interactive path does, so the output has its two messages.
+func (s *Session) onecmd(line string) {
+	name, arg, line := splitCommand(line)
+	if line == "" {
+		return
+	}
 	cmd, ok := s.commands[name]
 	if name == "" || !ok {
 		s.Output("*** Unknown syntax: " + line)
@@ -124,8 +140,14 @@ func (s *Session) onecmd(line string) {
 			return
 		}
 	}
-	s.Output("error: " + pyException(err))
 	s.exit = ExitGeneric
+	if s.rec != nil && s.ctx.Err() != nil {
+		s.rec.cut = true // the fleet reports the timeout (or the interrupt) itself
+		return
+	}
+	msg := "error: " + pyException(err)
+	s.Output(msg)
+	s.rec.fail(msg)
 }
 
 // pyException renders err as supervisorctl prints an escaping exception ("<class '...'>,
@@ -199,6 +221,7 @@ func (s *Session) upcheck() (bool, error) {
 		if code, ok := faultCode(err); ok {
 			if code == rpc.FaultUnknownMethod {
 				s.Output("Sorry, supervisord responded but did not recognize the supervisor namespace commands that supervisorctl uses to control it.  Please check that the [rpcinterface:supervisor] section is enabled in the configuration file (see sample.conf).")
+				s.rec.fail("the server lacks the supervisor namespace")
 				s.exit = ExitUnimplemented
 				return false, nil
 			}
@@ -210,10 +233,12 @@ func (s *Session) upcheck() (bool, error) {
 			switch errno {
 			case syscall.ECONNREFUSED:
 				s.Output(s.settings.ServerURL + " refused connection")
+				s.rec.fail(s.settings.ServerURL + " refused connection")
 				s.exit = ExitNoPrivileges
 				return false, nil
 			case syscall.ENOENT:
 				s.Output(s.settings.ServerURL + " no such file")
+				s.rec.fail(s.settings.ServerURL + " no such file")
 				s.exit = ExitNotRunning
 				return false, nil
 			}
@@ -223,6 +248,7 @@ func (s *Session) upcheck() (bool, error) {
 	}
 	if v != rpc.APIVersion {
 		s.Output(fmt.Sprintf("Sorry, this version of supervisorctl expects to talk to a server with API version %s, but the remote version is %s.", rpc.APIVersion, v))
+		s.rec.fail("the server speaks API version " + v)
 		s.exit = ExitNotInstalled
 		return false, nil
 	}

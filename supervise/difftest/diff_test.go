@@ -45,24 +45,59 @@ type prog struct {
 	startretries int
 	autorestart  string
 	stopwait     int // stopwaitsecs; 0 = default
+	// settled is the event the program's log ends with before the shutdown (times times):
+	// nothing more happens to it until then.
+	settled string
+	times   int
 }
 
 var programs = []prog{
-	{"exit1", "/bin/sh -c 'exit 1'", 1, 2, "unexpected", 0},
-	{"run2ok", "/bin/sh -c 'sleep 1.5; exit 0'", 1, 3, "unexpected", 0},
+	{"exit1", "/bin/sh -c 'exit 1'", 1, 2, "unexpected", 0, "gave up", 1},
+	{"run2ok", "/bin/sh -c 'sleep 1.5; exit 0'", 1, 3, "unexpected", 0, "exited (exit status 0; expected)", 1},
 	// Exits 3 (unexpected) twice after reaching RUNNING, then runs until the shutdown: three
 	// runs. (The third run used to exit 0 after 1.2 s, 0.6 s after the shutdown at best, so a
 	// loaded machine could see it exit first on one side.)
-	{"thrice", `/bin/sh -c 'n=$(cat {dir}/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > {dir}/n; sleep 1.2; [ $n -ge 3 ] && exec sleep 30; exit 3'`, 1, 3, "unexpected", 0},
-	{"nofile", "/nonexistent/x", 1, 0, "unexpected", 0},
-	{"steady", "/bin/sleep 100", 1, 3, "unexpected", 0},
-	{"never", "/bin/sh -c 'sleep 1.2; exit 4'", 1, 3, "false", 0},
+	{"thrice", `/bin/sh -c 'n=$(cat {dir}/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > {dir}/n; sleep 1.2; [ $n -ge 3 ] && exec sleep 30; exit 3'`, 1, 3, "unexpected", 0, "success", 3},
+	{"nofile", "/nonexistent/x", 1, 0, "unexpected", 0, "gave up", 1},
+	{"steady", "/bin/sleep 100", 1, 3, "unexpected", 0, "success", 1},
+	{"never", "/bin/sh -c 'sleep 1.2; exit 4'", 1, 3, "false", 0, "exited (exit status 4; not expected)", 1},
 	// Ignores SIGTERM: the shutdown ends with SIGKILL after stopwaitsecs=2 (trace 2(d)).
-	{"noterm", `/usr/bin/python3 -c "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(1000)"`, 1, 3, "unexpected", 2},
+	{"noterm", `/usr/bin/python3 -c "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(1000)"`, 1, 3, "unexpected", 2, "success", 1},
 }
 
-// observe is how long each run lasts before shutdown.
-const observe = 6 * time.Second
+// observe is how long each run lasts at least before shutdown; it lasts until every program has
+// settled (its log shows its settled event), for at most settleLimit. Waiting for the events and
+// not for a fixed time keeps a slow start of the Python supervisord on a loaded machine from
+// cutting its run short.
+const (
+	observe     = 6 * time.Second
+	settleLimit = 90 * time.Second
+)
+
+// untilSettled waits until the log read by log shows every program settled, then for the rest of
+// observe since start.
+func untilSettled(t *testing.T, start time.Time, log func() []byte) {
+	t.Helper()
+	settled := func() bool {
+		events := parse(t, log())
+		for _, p := range programs {
+			n := 0
+			for _, l := range events[p.name] {
+				if strings.HasSuffix(l.what, " "+p.settled) {
+					n++
+				}
+			}
+			if n < p.times {
+				return false
+			}
+		}
+		return true
+	}
+	if !testenv.Poll(settleLimit, settled) {
+		t.Errorf("the programs did not settle within %v; log:\n%s", settleLimit, log())
+	}
+	time.Sleep(time.Until(start.Add(observe)))
+}
 
 // line is one supervisord log event of a program, without pid and time.
 type line struct {
@@ -155,6 +190,7 @@ func runSupervisord(t *testing.T, bin string) []byte {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	require.NoError(t, cmd.Start())
+	start := time.Now()
 	client := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		var d net.Dialer
 		return d.DialContext(ctx, "unix", filepath.Join(dir, "sv.sock"))
@@ -179,7 +215,10 @@ func runSupervisord(t *testing.T, bin string) []byte {
 			}
 		}
 	}()
-	time.Sleep(observe)
+	untilSettled(t, start, func() []byte {
+		b, _ := os.ReadFile(filepath.Join(dir, "supervisord.log"))
+		return b
+	})
 	close(stop)
 	wg.Wait()
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
@@ -197,6 +236,7 @@ func runEngine(t *testing.T) []byte {
 		Logger: slog.New(supervise.NewLogHandler(&buf, slog.LevelInfo))})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
+	start := time.Now()
 	go func() { done <- sv.Serve(ctx) }()
 	for _, p := range programs {
 		ar := map[string]supervise.AutoRestart{"unexpected": supervise.RestartUnexpected,
@@ -211,7 +251,7 @@ func runEngine(t *testing.T) []byte {
 			StopWait: time.Duration(p.stopwait) * time.Second,
 		}}}))
 	}
-	time.Sleep(observe)
+	untilSettled(t, start, buf.Bytes)
 	cancel()
 	require.NoError(t, <-done)
 	return buf.Bytes()
