@@ -45,6 +45,9 @@ func (s *Session) shell() int {
 				return ExitSuccess // the caller's context ended
 			}
 		}
+		// Each line starts on new connections, as supervisorctl's do: a kept-alive one to a
+		// server that has gone away would fail with a reset instead of its "no such file".
+		s.client.Close()
 		s.runLine(line)
 		s.completeInfo = nil
 	}
