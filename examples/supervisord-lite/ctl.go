@@ -12,17 +12,22 @@ import (
 )
 
 // runCtl is `supervisord-lite ctl`: supervise/ctl with this program's extra actions
-// (explain, ps). SIGINT and SIGTERM end a `tail -f`, `maintail -f` or `fg` as Ctrl-C ends
-// supervisorctl's. It returns the exit status.
+// (explain, ps). SIGINT (Ctrl-C) ends a `tail -f`, `maintail -f` or `fg` as it ends
+// supervisorctl's, and the shell at its prompt; SIGTERM ends the run. It returns the exit
+// status.
 func runCtl(argv0 string, args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
+	interrupts := make(chan os.Signal, 1)
+	signal.Notify(interrupts, os.Interrupt)
+	defer signal.Stop(interrupts)
 	c := ctl.New(ctl.Options{
-		Argv0:    argv0,
-		Stdin:    os.Stdin,
-		Stdout:   stdout,
-		Stderr:   stderr,
-		Commands: []ctl.Command{pyapp.ExplainCommand(), ctl.PsCommand()},
+		Argv0:      argv0,
+		Stdin:      os.Stdin,
+		Stdout:     stdout,
+		Stderr:     stderr,
+		Commands:   []ctl.Command{pyapp.ExplainCommand(), ctl.PsCommand()},
+		Interrupts: interrupts,
 	})
 	return c.Run(ctx, args)
 }

@@ -31,6 +31,7 @@ func (s *Session) doHelp(arg string) error {
 
 func (s *Session) doQuit(string) error {
 	s.Output("")
+	s.quit = true
 	return nil
 }
 

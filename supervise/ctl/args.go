@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +36,10 @@ type Settings struct {
 	Username, Password string // -u, -p, username=, password=; "" = no authentication
 	Interactive        bool   // -i
 	ConfigFile         string // the config file read, "" when none was given or found
+	Prompt             string // the shell's prompt without "> ": prompt=, default "supervisor"
+	// HistoryFile keeps the shell's history between runs: -r/--history_file, or
+	// history_file=; an absolute path, "" for none.
+	HistoryFile string
 
 	// Servers are the servers of a fleet command, in order: those of --fleet, then each -s.
 	// It is empty for a command on one server (ServerURL, Username, Password). In an action
@@ -94,7 +99,7 @@ func parseArgs(argv0 string, args []string) (s Settings, rest []string, help boo
 			}
 		}
 	}
-	section := conf.Ctl{ServerURL: DefaultServerURL}
+	section := conf.Ctl{ServerURL: DefaultServerURL, Prompt: "supervisor"}
 	if file != "" {
 		c, lerr := loadSection(file)
 		if lerr != nil {
@@ -116,6 +121,10 @@ func parseArgs(argv0 string, args []string) (s Settings, rest []string, help boo
 		s.Password = v
 	}
 	_, s.Interactive = set["interactive"]
+	s.Prompt, s.HistoryFile = section.Prompt, section.HistoryFile
+	if v, ok := set["history"]; ok {
+		s.HistoryFile = absPath(v)
+	}
 	if err := s.applyFleet(set, urls); err != nil {
 		return s, nil, false, err
 	}
@@ -222,4 +231,17 @@ func sectionOnly(data []byte) (kept []byte, found bool) {
 	}
 	b.WriteString("\n[supervisord]\n")
 	return []byte(b.String()), found
+}
+
+// absPath is supervisord's normalize_path: ~ expanded, made absolute, cleaned.
+func absPath(p string) string {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			p = home + p[1:]
+		}
+	}
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return filepath.Clean(p)
 }

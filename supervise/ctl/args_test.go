@@ -51,7 +51,20 @@ func TestParseArgs(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, help)
 	assert.Equal(t, []string{"status", "web"}, rest)
-	assert.Equal(t, Settings{ServerURL: "unix:///from/file.sock", Username: "cu", Password: "fp", ConfigFile: file, Timeout: DefaultTimeout}, s)
+	assert.Equal(t, Settings{ServerURL: "unix:///from/file.sock", Username: "cu", Password: "fp", ConfigFile: file, Prompt: "supervisor", Timeout: DefaultTimeout}, s)
+
+	// The shell's prompt and history file: [supervisorctl], -r wins and is made absolute.
+	shell := filepath.Join(dir, "shell.conf")
+	require.NoError(t, os.WriteFile(shell, []byte("[supervisorctl]\nprompt=mybox\nhistory_file=%(here)s/h\n"), 0o644))
+	s, _, _, err = parseArgs("ctl", []string{"-c", shell})
+	require.NoError(t, err)
+	assert.Equal(t, "mybox", s.Prompt)
+	assert.Equal(t, filepath.Join(dir, "h"), s.HistoryFile)
+	s, _, _, err = parseArgs("ctl", []string{"-c", shell, "-r", "hist"})
+	require.NoError(t, err)
+	abs, err := filepath.Abs("hist")
+	require.NoError(t, err)
+	assert.Equal(t, abs, s.HistoryFile)
 
 	s, _, _, err = parseArgs("ctl", []string{"-c", file, "-i", "--serverurl=http://127.0.0.1:1"})
 	require.NoError(t, err)

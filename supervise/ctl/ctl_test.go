@@ -58,12 +58,13 @@ func TestServerDown(t *testing.T) {
 		assert.Equal(t, tt.out, out, "%q", tt.args)
 		assert.Equal(t, tt.rc, rc, "%q", tt.args)
 	}
-	// The interactive shell is not reproduced: no action, or -i, is a usage error.
-	for _, args := range [][]string{{"-s", sock}, {"-s", sock, "-i", "status"}} {
+	// No action, or -i alone, is the shell: `status` first, then the prompt; EOF ends it
+	// with an empty line and exit status 0, as supervisorctl's.
+	for _, args := range [][]string{{"-s", sock}, {"-s", sock, "-i"}} {
 		out, errOut, rc := run(t, Options{}, args...)
-		assert.Equal(t, ExitInvalidArgs, rc, "%q", args)
-		assert.Contains(t, errOut, "interactive shell is not supported", "%q", args)
-		assert.Empty(t, out, "%q", args)
+		assert.Equal(t, ExitSuccess, rc, "%q", args)
+		assert.Empty(t, errOut, "%q", args)
+		assert.Equal(t, sock+" no such file\nsupervisor> \n", out, "%q", args)
 	}
 }
 

@@ -30,6 +30,16 @@
 // is the exported types Report, ServerReport, ProcessStatus and ProcessOutcome, stable under
 // ReportVersion. With one server and no --json, Run is supervisorctl's command exactly.
 //
-// Interrupting (Ctrl-C) is the end of the context given to Run: a `tail -f`, `maintail -f` or
-// `fg` then stops as supervisorctl's does on KeyboardInterrupt.
+// Interrupting (Ctrl-C) is the end of the context given to Run, or a signal on
+// Options.Interrupts: a `tail -f`, `maintail -f` or `fg` then stops as supervisorctl's does on
+// KeyboardInterrupt.
+//
+// With no action (or -i alone) Run is supervisorctl's interactive shell: `status`, then the
+// prompt ([supervisorctl] prompt=, "supervisor> ") for one command line after another until
+// quit, exit, EOF or Ctrl-C at the prompt (a signal on Options.Interrupts). Ctrl-C during
+// `tail -f`, `maintail -f` or `fg` returns to the prompt. When Options.Stdin is a terminal, the
+// lines are read with a line editor in the manner of GNU readline: editing keys, the history
+// (kept in -r/--history_file or history_file=), and Tab completion of actions and of process
+// and group names as supervisorctl's complete(). Otherwise the lines are read as they come
+// (`ctl < script`). A 401 asks for a user name and password, as supervisorctl's shell does.
 package ctl

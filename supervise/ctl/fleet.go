@@ -43,7 +43,7 @@ func (c *Ctl) runFleet(ctx context.Context, s Settings, line string) int {
 	if _, known := c.commands[name]; !known || localCommands[name] {
 		// help, quit, an unknown action: answered without asking a server.
 		s.ServerURL, s.Username, s.Password = s.Servers[0].URL, s.Servers[0].Username, s.Servers[0].Password
-		return c.runOne(ctx, s, line)
+		return c.runOne(ctx, s, []string{line})
 	}
 	if streaming(name, arg) {
 		fmt.Fprintf(c.opts.Stderr, "Error: %s cannot run on several servers or with --json\nFor help, use %s -h\n",
@@ -105,7 +105,7 @@ func (c *Ctl) runServer(ctx context.Context, s Settings, sv Server, name, line s
 	defer cancel()
 	s.ServerURL, s.Username, s.Password = sv.URL, sv.Username, sv.Password
 	rec := &serverRecord{processes: []ProcessStatus{}, results: []ProcessOutcome{}}
-	sess := &Session{ctx: sctx, out: rec, errOut: rec, in: strings.NewReader(""), settings: s,
+	sess := &Session{base: sctx, ctx: sctx, out: rec, errOut: rec, stdin: strings.NewReader(""), input: newInput(strings.NewReader("")), settings: s,
 		client: client, commands: c.commands, rec: rec}
 	sess.onecmd(line)
 	r.Exit = sess.exit

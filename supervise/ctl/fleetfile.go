@@ -157,11 +157,3 @@ func fleetErrorFormat(errs []error) string {
 	}
 	return strings.Join(lines, "\n")
 }
-
-// absPath is filepath.Abs, or path itself when the working directory is gone.
-func absPath(path string) string {
-	if a, err := filepath.Abs(path); err == nil {
-		return a
-	}
-	return path
-}

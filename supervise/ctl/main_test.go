@@ -1,6 +1,7 @@
 package ctl
 
 import (
+	"os"
 	"testing"
 	"time"
 
@@ -8,6 +9,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(ctlChildEnv) != "" {
+		os.Exit(runCtlChild(os.Args[1:]))
+	}
 	// The wire captures were taken with TZ=UTC.
 	time.Local = time.UTC
 	goleak.VerifyTestMain(m)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"syscall"
 
@@ -32,20 +33,28 @@ type Command struct {
 // Session is what an action runs in: the output, the server's client, the settings and the
 // exit status of one ctl run.
 type Session struct {
-	ctx      context.Context
-	out      io.Writer
-	errOut   io.Writer
-	in       io.Reader
-	settings Settings
-	client   *rpc.Client
-	commands map[string]Command
-	exit     int
+	base         context.Context // the run's
+	ctx          context.Context // the current command's: base, or one that Ctrl-C ends
+	out          io.Writer
+	errOut       io.Writer
+	stdin        io.Reader
+	input        *input
+	editor       *editor // the shell's line editor on a terminal, else nil
+	interrupts   <-chan os.Signal
+	settings     Settings
+	client       *rpc.Client
+	commands     map[string]Command
+	exit         int
+	interactive  bool              // the shell runs (a 401 asks for credentials)
+	quit         bool              // quit, exit or EOF ran
+	completeInfo []rpc.ProcessInfo // the shell's completion data for the current line
 	// rec records the output and results of one server's part of a fleet or --json command
 	// (out writes into it); nil for supervisorctl's one-server command.
 	rec *serverRecord
 }
 
-// Context is the run's context: it ends when the user interrupts (Ctrl-C).
+// Context is the current command's context: it ends when the user interrupts (Ctrl-C) or the
+// run's context ends.
 func (s *Session) Context() context.Context { return s.ctx }
 
 // Client is the XML-RPC client of the server the run talks to.
@@ -108,7 +117,21 @@ func (s *Session) onecmd(line string) {
 	if err == nil {
 		return
 	}
+	if s.interactive && s.interrupted() {
+		// supervisorctl's KeyboardInterrupt escapes an action other than tail -f and fg:
+		// the shell prints an empty line and ends.
+		s.Output("")
+		s.quit = true
+		return
+	}
 	var he *rpc.HTTPError
+	if errors.As(err, &he) && he.StatusCode == 401 && s.interactive {
+		s.Output("Server requires authentication")
+		if s.authenticate() {
+			s.onecmd(line)
+		}
+		return
+	}
 	if errors.As(err, &he) && he.StatusCode == 401 {
 		s.Output("Server requires authentication")
 		s.exit = ExitGeneric

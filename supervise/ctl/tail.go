@@ -1,7 +1,6 @@
 package ctl
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -256,54 +255,44 @@ func (s *Session) doFg(arg string) error {
 		s.out = prevOut
 	}()
 
-	lines := make(chan string)
-	go func() { // ends with stdin; a terminal read may outlive the command, never the process
-		defer close(lines)
-		r := bufio.NewReader(s.in)
-		for {
-			l, err := r.ReadString('\n')
-			if err != nil {
-				return
-			}
-			select {
-			case lines <- strings.TrimRight(l, "\r\n"):
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
 	for {
-		select {
-		case <-s.ctx.Done():
+		l, err := s.readLine(s.ctx, nil, "")
+		if err != nil { // the end of the input, or Ctrl-C
 			s.Output("Exiting foreground")
 			return nil
-		case l, ok := <-lines:
-			if !ok {
-				s.Output("Exiting foreground")
-				return nil
-			}
-			if err := s.client.SendProcessStdin(s.ctx, name, l+"\n"); err != nil {
-				var f *rpc.Fault
-				if !asFault(err, &f) {
-					return err
-				}
-				if f.Code == rpc.FaultNotRunning {
-					s.Output("Process got killed")
-				} else {
-					s.Output(fmt.Sprintf("ERROR: <Fault %d: %s>", f.Code, ini.Repr(f.String)))
-				}
-				s.Output("Exiting foreground")
-				return nil
-			}
-			info, err := s.client.GetProcessInfo(s.ctx, name)
-			if err != nil {
+		}
+		err = s.client.SendProcessStdin(s.ctx, name, strings.TrimRight(l, "\r")+"\n")
+		if err != nil && s.ctx.Err() != nil {
+			// Ctrl-C while the line was being sent: supervisorctl's KeyboardInterrupt
+			// anywhere in its loop ends fg alone.
+			s.Output("Exiting foreground")
+			return nil
+		}
+		if err != nil {
+			var f *rpc.Fault
+			if !asFault(err, &f) {
 				return err
 			}
-			if info.State != supervise.Running {
+			if f.Code == rpc.FaultNotRunning {
 				s.Output("Process got killed")
-				s.Output("Exiting foreground")
-				return nil
+			} else {
+				s.Output(fmt.Sprintf("ERROR: <Fault %d: %s>", f.Code, ini.Repr(f.String)))
 			}
+			s.Output("Exiting foreground")
+			return nil
+		}
+		info, err := s.client.GetProcessInfo(s.ctx, name)
+		if err != nil && s.ctx.Err() != nil {
+			s.Output("Exiting foreground")
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if info.State != supervise.Running {
+			s.Output("Process got killed")
+			s.Output("Exiting foreground")
+			return nil
 		}
 	}
 }
