@@ -53,16 +53,18 @@ func daemonOptions() daemon.Options {
 	return daemon.Options{
 		Sections: []daemon.SectionKind{pyapp.Sections{}},
 		Services: []daemon.Service{certs, trim},
-		Handlers: map[string]http.Handler{"/": dashboard(certs), "/metrics": metricsHandler(certs)},
+		Handlers: map[string]http.Handler{"/": dashboard(certs), "/metrics": metricsHandler(certs, trim)},
 		// Status answers are the daemon's biggest: the trimmer counts them as activity.
 		StatusHooks: []func([]supervise.ProcessInfo){certs.Note, trim.statusHook},
 	}
 }
 
 // metricsHandler serves /metrics over the run serving each scrape (a reload gives it the new
-// run's supervisor), with the certificates' expiry.
-func metricsHandler(certs *pyapp.CertMonitor) http.Handler {
+// run's supervisor), with the certificates' expiry. A scrape of many programs is a burst
+// (the RSS of each process tree is read then): the trimmer counts it as activity.
+func metricsHandler(certs *pyapp.CertMonitor, trim *memTrimmer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer trim.poke()
 		run, ok := daemon.RunFrom(r.Context())
 		if !ok {
 			http.NotFound(w, r)
