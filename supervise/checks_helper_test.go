@@ -70,10 +70,11 @@ func runCheckHelper(name string, args []string) (code int, ok bool) {
 		})}
 		fmt.Println(srv.Serve(ln))
 		return 4, true
-	case "alloc": // hold HELPER_ALLOC_MB (or args[0]) MB of touched memory; with args[1], start
+	case "alloc": // hold HELPER_ALLOC_MB (else args[0]) MB of touched memory; with args[1], start
 		// a grandchild that holds as much
-		mb, _ := strconv.Atoi(os.Getenv("HELPER_ALLOC_MB"))
-		if len(args) > 0 {
+		// (runHelper turns no arguments into "0": the grandchild reads the variable)
+		mb, err := strconv.Atoi(os.Getenv("HELPER_ALLOC_MB"))
+		if err != nil {
 			mb, _ = strconv.Atoi(args[0])
 		}
 		if len(args) > 1 {
