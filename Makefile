@@ -1,7 +1,7 @@
 # supervisord-lite: `make test` and `make demo` work on a fresh Debian 12 machine as root.
 GO      ?= go
 # Debian packages the end-to-end tests run against (the real tools we match).
-DEB_PKGS := supervisor gunicorn python3-gunicorn python3-flask python3-venv pipenv logrotate openssl procps curl shellcheck systemd ansible dash bash busybox chromium php-cgi libfcgi-bin
+DEB_PKGS := supervisor gunicorn python3-gunicorn python3-flask python3-venv pipenv logrotate openssl procps curl shellcheck systemd ansible dash bash busybox chromium php-cgi libfcgi-bin prometheus
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: test demo deps vet unit bench fmt bench-compare build fuzz fuzz-smoke centos6 go123 test-2632 soak

@@ -120,6 +120,10 @@ func (p *process) command(path string, argv []string) (*Cmd, error) {
 		cmd.Credential = cred
 		env = append(env, "HOME="+home, "USER="+name, "LOGNAME="+name)
 	}
+	env, err := p.withEnvFile(env) // envfile.go
+	if err != nil {
+		return nil, err
+	}
 	env = append(env, p.prog.Env...)
 	if p.sv.token != "" {
 		env = append(env, TokenEnv+"="+p.sv.token)

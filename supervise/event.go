@@ -23,6 +23,9 @@ const (
 	// <!--XSUPERVISOR:END--> on a stream with Log.CaptureMaxBytes (capture mode,
 	// PROCESS_COMMUNICATION_*): Channel, Data and Pid.
 	EventComm
+	// EventCheck reports a restart by a failed check (Program.Checks: health, memory,
+	// watchdog); Reason says why. Not in supervisord.
+	EventCheck
 )
 
 // Event is published to subscribers. Publishing never blocks the engine: a subscriber that
@@ -44,6 +47,8 @@ type Event struct {
 	Channel string
 	Data    []byte
 	Type    string
+	// For EventCheck: why the process is restarted.
+	Reason string
 	// Dropped is how many events this subscriber lost just before this one.
 	Dropped int
 }

@@ -161,6 +161,9 @@ func runHelper(name string, args []string) int {
 	case "echo": // copy stdin to stdout until EOF
 		io.Copy(os.Stdout, os.Stdin)
 	default:
+		if code, ok := runCheckHelper(name, args); ok { // checks_helper_test.go
+			return code
+		}
 		fmt.Fprintln(os.Stderr, "unknown helper", name)
 		return 2
 	}

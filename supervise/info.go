@@ -29,6 +29,10 @@ type ProcessInfo struct {
 	// Note is extra text a caller adds to the RUNNING description after the uptime, e.g. a
 	// certificate's expiry ("cert expires 2027-02-23"); the engine leaves it empty.
 	Note string
+	// Check is what Program.Checks have to say: the last sd_notify STATUS= and the last
+	// failed health check or the reason of the last restart by a check; shown after Note in
+	// the RUNNING description. "" = nothing.
+	Check string
 }
 
 // Namespec returns the name supervisorctl shows: Name when Group == Name, else "Group:Name".
@@ -58,6 +62,9 @@ func (i ProcessInfo) Description() string {
 		d := fmt.Sprintf("pid %d, uptime %s", i.Pid, FormatUptime(time.Duration(up)*time.Second))
 		if i.Note != "" {
 			d += ", " + i.Note
+		}
+		if i.Check != "" {
+			d += ", " + i.Check
 		}
 		return d
 	case Fatal, Backoff:

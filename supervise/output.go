@@ -44,6 +44,7 @@ type capture struct {
 	ring    *[TailBytes]byte // allocated by the first Write, so a silent program costs nothing
 	n       int64            // total bytes seen
 	partial []byte           // the unfinished last line, not yet in the file
+	stamp   bool             // Log.Timestamps (timestamps.go)
 }
 
 // maxPartial is the longest unfinished line held back from the log file; a longer one is
@@ -155,6 +156,10 @@ func (c *capture) debug() bool {
 // The logrotate.Writer never fails (disk errors are counted and reported through OnError) and
 // never blocks on a full disk.
 func (c *capture) writeLines(p []byte) {
+	if c.stamp {
+		c.writeStamped(p)
+		return
+	}
 	i := bytes.LastIndexByte(p, '\n')
 	if i < 0 || len(p)-(i+1) >= maxPartial {
 		// No newline, or an unfinished end that is already too long to hold: everything goes
@@ -192,7 +197,11 @@ func (c *capture) resetPartial() {
 
 func (c *capture) flushLocked() {
 	if len(c.partial) > 0 && c.file != nil {
-		c.file.Write(c.partial)
+		if c.stamp { // timestamps.go
+			c.file.Write(append(c.sv.clock.Now().AppendFormat(nil, stampFormat), c.partial...))
+		} else {
+			c.file.Write(c.partial)
+		}
 	}
 	c.resetPartial()
 }
@@ -257,7 +266,9 @@ func (s *Supervisor) newCapture(group string, prog Program, channel string, l Lo
 		}
 	}
 	name := prog.Name // not prog: the closure would keep a copy of the whole Program
+	c.stamp = l.Timestamps
 	c.file = &logrotate.Writer{Filename: path, MaxBytes: l.MaxBytes, Backups: l.Backups,
+		Every: l.Every, Compress: l.Compress, MaxAge: l.MaxAge, Now: s.clock.Now,
 		OnError: func(err error) {
 			s.log(slog.LevelError, "%s log of %s: %v", channel, name, err)
 		}}

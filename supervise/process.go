@@ -53,6 +53,7 @@ type procState struct {
 	// sockHeld: this process holds a reference on its group's socket, from the spawn until
 	// the child is reaped (supervisord's fcgi_sock)
 	sockHeld bool
+	mon      monitorState // Program.Checks (monitor.go)
 }
 
 // snapshot is what readers see of a process; it is replaced, never mutated, and changed is
@@ -62,6 +63,8 @@ type snapshot struct {
 	spawns   uint64
 	cleaning bool // the group of the exited main process is being cleaned up
 	changed  chan struct{}
+
+	checks checkStats // counters of Program.Checks (monitor.go)
 }
 
 type cmdKind int
@@ -129,6 +132,7 @@ type wake struct {
 	cmd     procCmd
 	exit    ExitStatus
 	cleaned cleanupResult
+	check   checkResult
 }
 
 type wakeKind int
@@ -138,6 +142,7 @@ const (
 	wakeTimer
 	wakeExit
 	wakeCleaned
+	wakeCheck
 )
 
 func (p *process) wait() {
@@ -159,6 +164,8 @@ func (p *process) wait() {
 		w.kind = wakeTimer
 	case w.exit = <-dc:
 		w.kind = wakeExit
+	case w.check = <-p.st.mon.results:
+		w.kind = wakeCheck
 	}
 	go p.step(w)
 }
@@ -176,6 +183,7 @@ func (p *process) step(w wake) {
 		w.cmd.reply <- r
 		if w.cmd.kind == cmdQuit {
 			p.stopTimer()
+			p.stopChecks(true)
 			close(p.done)
 			p.sv.wg.Done()
 			return
@@ -187,6 +195,9 @@ func (p *process) step(w wake) {
 		p.settle()
 	case wakeExit:
 		p.finish(w.exit)
+		p.settle()
+	case wakeCheck:
+		p.checked(w.check)
 		p.settle()
 	}
 	go p.wait()
@@ -248,6 +259,7 @@ func (p *process) handle(c procCmd) procReply {
 			p.spawn()
 		}
 	case cmdStop:
+		p.userStop()
 		if st.state == Fatal && !st.retryAt.IsZero() {
 			st.retryAt = time.Time{}
 			p.log(slog.LevelInfo, "stopped: %s will stay FATAL (retry cancelled)", p.prog.Name)
@@ -259,6 +271,7 @@ func (p *process) handle(c procCmd) procReply {
 			return procReply{err: ErrFailed}.detail(msg)
 		}
 	case cmdStopAll:
+		p.userStop()
 		switch st.state {
 		case Running, Starting:
 			p.kill(p.prog.StopSignal)
@@ -350,8 +363,13 @@ func (p *process) spawn() {
 		var cmd *Cmd
 		if cmd, err = p.command(path, argv); err == nil {
 			cmd.Stdin = sock
+			err = p.prepareChecks(cmd) // monitor.go
+		}
+		if err == nil {
 			var child Child
-			if child, err = p.sv.spawner.Spawn(cmd); err == nil {
+			if child, err = p.sv.spawner.Spawn(cmd); err != nil {
+				p.spawnFailed()
+			} else {
 				st.child, st.pid = child, child.Pid()
 				startSpawnWriters(cmd, st.pid) // protocol.go
 
@@ -362,7 +380,8 @@ func (p *process) spawn() {
 				}
 				p.log(slog.LevelInfo, "spawned: '%s' with pid %d", p.prog.Name, st.pid)
 				p.sv.record(p, st.pid)
-				if p.prog.StartSecs == 0 {
+				p.spawned()
+				if p.prog.StartSecs == 0 && p.prog.Checks.Ready == "" {
 					// Crash protection off: RUNNING as soon as any time has passed.
 					st.backoff, st.delay = 0, time.Time{}
 					p.setState(Running, true)
@@ -458,7 +477,8 @@ func (p *process) finish(es ExitStatus) {
 	now := p.sv.clock.Now()
 	st.laststop = now
 	name := p.prog.Name
-	tooQuickly := now.Sub(st.laststart) < p.prog.StartSecs
+	// With Checks.Ready, any exit before ready (while STARTING) is a failed start.
+	tooQuickly := now.Sub(st.laststart) < p.prog.StartSecs || p.prog.Checks.Ready != ""
 	expected := false
 	for _, c := range p.prog.ExitCodes {
 		if c == es.Code {
@@ -467,6 +487,7 @@ func (p *process) finish(es ExitStatus) {
 	}
 	wasKilling := st.killing
 	switch {
+	case p.checkedExit(es): // stopped for not being ready in time: a failed start
 	case st.killing:
 		st.killing = false
 		st.delay = time.Time{}
@@ -540,10 +561,15 @@ func (p *process) transition() {
 			if st.backoff <= p.prog.StartRetries && !now.Before(st.delay) {
 				p.spawn()
 			}
+		case Stopped:
+			p.restartDue() // a check stopped it to restart it
 		}
 	}
 	switch st.state {
 	case Starting:
+		if p.readyDue(now) {
+			break // Checks.Ready decides, not StartSecs
+		}
 		if st.child != nil && now.Sub(st.laststart) > p.prog.StartSecs {
 			st.delay, st.backoff = time.Time{}, 0
 			p.setState(Running, true)
@@ -558,6 +584,8 @@ func (p *process) transition() {
 				st.retryAt = now.Add(p.prog.FatalRetry)
 			}
 		}
+	case Running:
+		p.watchdogDue(now)
 	case Stopping:
 		if !now.Before(st.delay) && st.child != nil {
 			p.log(slog.LevelWarn, "killing '%s' (%d) with SIGKILL", p.prog.Name, st.pid)
@@ -577,9 +605,11 @@ func (p *process) armTimer(now time.Time) {
 	var at time.Time
 	switch st.state {
 	case Starting:
-		if st.child != nil {
-			at = st.laststart.Add(p.prog.StartSecs + time.Nanosecond) // strictly longer than startsecs
+		if st.child != nil && !st.killing {
+			at = p.startingTimer()
 		}
+	case Running:
+		at = st.mon.watchdogAt
 	case Backoff:
 		if !st.shutting && st.backoff <= p.prog.StartRetries {
 			at = st.delay
@@ -618,7 +648,7 @@ func (p *process) info() ProcessInfo {
 		Start: st.laststart, Stop: st.laststop,
 		State: st.state, SpawnErr: st.spawnerr, ExitStatus: st.exitstatus, Pid: st.pid,
 		StdoutLogfile: p.out.stdoutPath, StderrLogfile: p.out.stderrPath,
-		RetryAt: st.retryAt,
+		RetryAt: st.retryAt, Check: p.checkNote(),
 	}
 }
 
@@ -626,6 +656,7 @@ func (p *process) info() ProcessInfo {
 // the step's events, so that a subscriber that sees an event also sees its state in Status.
 func (p *process) settle() {
 	p.transition()
+	p.syncChecks()
 	p.publish()
 	for _, e := range p.queued {
 		p.sv.hub.publish(e)
@@ -638,10 +669,11 @@ func (p *process) publish() {
 	old := p.snap.Load()
 	info := p.info()
 	cleaning := p.st.cleaned != nil
-	if info == old.info && p.st.spawns == old.spawns && cleaning == old.cleaning {
+	checks := p.st.mon.stats
+	if info == old.info && p.st.spawns == old.spawns && cleaning == old.cleaning && checks == old.checks {
 		return
 	}
-	p.snap.Store(&snapshot{info: info, spawns: p.st.spawns, cleaning: cleaning, changed: make(chan struct{})})
+	p.snap.Store(&snapshot{info: info, spawns: p.st.spawns, cleaning: cleaning, checks: checks, changed: make(chan struct{})})
 	close(old.changed)
 }
 

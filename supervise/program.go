@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-multierror"
+
+	"github.com/supervisord-lite/supervisord-lite/logrotate"
 )
 
 // AutoRestart says whether a process that exited after reaching RUNNING is started again
@@ -97,6 +99,19 @@ type Log struct {
 	// Options.SyslogTag, facility user, priority info. Output inside a capture-mode block and
 	// an event listener's protocol stdout are not sent (as in supervisord). Default false.
 	Syslog bool
+	// Every also rotates the file at the first write after each local hour or midnight
+	// (logrotate.Hourly, logrotate.Daily; stdout_logfile_rotate). logrotate.Never (the
+	// default) rotates by MaxBytes only. Not in supervisord.
+	Every logrotate.Period
+	// Compress gzips rotated files (name.1.gz ...). Off by default. Not in supervisord.
+	Compress bool
+	// MaxAge deletes rotated files older than this at each rotation; 0 (the default) keeps
+	// up to Backups. Not in supervisord.
+	MaxAge time.Duration
+	// Timestamps prefixes each line written to the file with the time its end arrived, in
+	// supervisord's log format ("2026-12-04 17:12:11,988 "). Events and the tail get the raw
+	// output. Off by default. Not in supervisord.
+	Timestamps bool
 }
 
 // Log path values with a special meaning.
@@ -210,6 +225,21 @@ type Program struct {
 	// while the supervisor shuts down. 0 (the default, supervisord's behaviour) = FATAL stays
 	// FATAL; negative = 0. Not in supervisord.
 	FatalRetry time.Duration
+	// Checks are readiness, health and memory checks (see the type); the zero value has none.
+	// Not in supervisord.
+	Checks Checks
+	// DependsOn names what must be RUNNING (ready, with Checks.Ready) before this process is
+	// autostarted: a group name (every process of the group) or "group:name" (one process).
+	// The process waits, without a timer, until they all are (a dependency that never gets
+	// there keeps it waiting; one that is not configured is logged and keeps it stopped). At
+	// shutdown, processes stop before what they depend on. A manual start does not wait.
+	// nil (the default) = no dependencies. Not in supervisord.
+	DependsOn []string
+	// EnvFile is a file of KEY=VALUE lines (the dotenv format that pipenv reads, through
+	// Options.ReadEnvFile) read again at each spawn; its variables come after the
+	// supervisor's environment and before Env. A file that cannot be read is a spawn error
+	// naming it. "" (the default) = none. Not in supervisord.
+	EnvFile string
 }
 
 // WithDefaults returns a copy of p with every zero-valued option replaced by supervisord's
@@ -232,6 +262,7 @@ func (p Program) WithDefaults() Program {
 	p.KillAsGroup = ToggleOf(p.KillAsGroup.Or(p.StopAsGroup))
 	p.Stdout = p.Stdout.withDefaults()
 	p.Stderr = p.Stderr.withDefaults()
+	p.Checks = p.Checks.withDefaults()
 	return p
 }
 
@@ -324,6 +355,12 @@ func (p Program) Validate() error {
 	}
 	if p.RedirectStderr && p.Stderr.Path != "" && p.Stderr.Path != LogNone && p.Stderr.Path != LogAuto {
 		add("Stderr", "Path %q is set with RedirectStderr", p.Stderr.Path)
+	}
+	p.Checks.validate(add)
+	for i, d := range p.DependsOn {
+		if d == "" || strings.ContainsAny(d, " \t\r\n") || strings.Count(d, ":") > 1 {
+			add("DependsOn", "[%d] = %q is not a group or group:name", i, d)
+		}
 	}
 	return errs.ErrorOrNil()
 }

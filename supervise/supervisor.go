@@ -57,6 +57,11 @@ type Options struct {
 	// logged, sent to syslog, captured or published (supervisord's strip_ansi, with its
 	// algorithm: from ESC [ to the next terminator letter, within one chunk). Default false.
 	StripANSI bool
+	// ReadEnvFile reads a Program.EnvFile at each spawn: it returns the file's assignments
+	// ("KEY=VALUE", in file order), given the environment built so far (for ${NAME}
+	// interpolation). pyenv.ReadDotenv reads the .env format of pipenv. nil = a Program with an
+	// EnvFile cannot spawn (its spawn error says so). Not in supervisord.
+	ReadEnvFile func(path string, environ []string) ([]string, error)
 }
 
 // SupervisorState is supervisord's getState code.
@@ -292,6 +297,7 @@ func (s *Supervisor) shutdown() {
 			p.call(bg, procCmd{kind: cmdShutdown})
 		}
 	}
+	s.stopDependents(groups) // depends.go: dependents before what they depend on
 	for i := 0; i < len(groups); {
 		j := i
 		for j < len(groups) && groups[j].cfg.Priority == groups[i].cfg.Priority {
@@ -463,7 +469,11 @@ func (s *Supervisor) autostart(ctx context.Context, procs []*process) error {
 		wg.Add(1)
 		go func(i int, p *process) {
 			defer wg.Done()
-			_, errs[i] = p.call(ctx, procCmd{kind: cmdAutostart})
+			if len(p.prog.DependsOn) > 0 {
+				s.autostartAfter(p) // depends.go: now, or later from a goroutine of its own
+			} else {
+				_, errs[i] = p.call(ctx, procCmd{kind: cmdAutostart})
+			}
 			<-sem
 		}(i, p)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/supervisord-lite/supervisord-lite/supervise"
 	"github.com/supervisord-lite/supervisord-lite/supervise/daemon"
 	"github.com/supervisord-lite/supervisord-lite/supervise/export"
+	"github.com/supervisord-lite/supervisord-lite/supervise/metrics"
 	"github.com/supervisord-lite/supervisord-lite/supervise/pyapp"
 	"github.com/supervisord-lite/supervisord-lite/supervise/web"
 )
@@ -43,18 +44,34 @@ func main() {
 }
 
 // daemonOptions wires the daemon: [gunicorn:x] and python_env programs, their certificate
-// monitor (reloads and the expiry in the status), the memory trimmer, and the dashboard
-// (supervise/web) at "/" on every listener of the API, behind its auth.
+// monitor (reloads and the expiry in the status), the memory trimmer, the dashboard
+// (supervise/web) at "/" and Prometheus metrics (supervise/metrics) at "/metrics" on every
+// listener of the API, behind its auth.
 func daemonOptions() daemon.Options {
 	certs := &pyapp.CertMonitor{}
 	trim := newMemTrimmer()
 	return daemon.Options{
 		Sections: []daemon.SectionKind{pyapp.Sections{}},
 		Services: []daemon.Service{certs, trim},
-		Handlers: map[string]http.Handler{"/": dashboard(certs)},
+		Handlers: map[string]http.Handler{"/": dashboard(certs), "/metrics": metricsHandler(certs, trim)},
 		// Status answers are the daemon's biggest: the trimmer counts them as activity.
 		StatusHooks: []func([]supervise.ProcessInfo){certs.Note, trim.statusHook},
 	}
+}
+
+// metricsHandler serves /metrics over the run serving each scrape (a reload gives it the new
+// run's supervisor), with the certificates' expiry. A scrape of many programs is a burst
+// (the RSS of each process tree is read then): the trimmer counts it as activity.
+func metricsHandler(certs *pyapp.CertMonitor, trim *memTrimmer) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer trim.poke()
+		run, ok := daemon.RunFrom(r.Context())
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		metrics.Handler(metrics.Options{Stats: run.Supervisor.Stats, CertExpiry: certs.Expiry}).ServeHTTP(w, r)
+	})
 }
 
 // dashboard is the web dashboard over the run serving each request: a reload gives it the new

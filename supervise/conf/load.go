@@ -273,6 +273,7 @@ func (l *loader) run(data []byte) *Config {
 	l.supervisord(base)
 	l.rpcInterfaces()
 	l.cfg.Groups = l.processGroups()
+	l.checkDepends() // depends_on (depends.go)
 	for gi := range l.cfg.Groups {
 		g := &l.cfg.Groups[gi]
 		for pi := range g.Processes {
@@ -366,6 +367,7 @@ func (l *loader) supervisord(base map[string]any) {
 	s.Logfile, _ = conv(c, "logfile", "supervisord.log", here, existingDirpath)
 	s.LogfileMaxBytes, _ = conv(c, "logfile_maxbytes", "50MB", here, ParseByteSize)
 	s.LogfileBackups, _ = conv(c, "logfile_backups", "10", here, ParseInt)
+	s.LogfileTime = readLogTime(c, "logfile", here, false) // logtime.go
 	s.LogLevel, _ = conv(c, "loglevel", "info", here, loggingLevel)
 	s.Pidfile, _ = conv(c, "pidfile", "supervisord.pid", here, existingDirpath)
 	s.Identifier, _, _, _ = c.get("identifier", "supervisor", here)

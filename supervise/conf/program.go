@@ -436,6 +436,7 @@ func (l *loader) processesFromSection(section, group string, defaults map[string
 			lc.Backups, _ = conv(c, k+"_logfile_backups", "10", common, ParseInt)
 			lc.MaxBytes, _ = conv(c, k+"_logfile_maxbytes", "50MB", common, ParseByteSize)
 			lc.Syslog, _ = conv(c, k+"_syslog", "false", common, ParseBool)
+			lc.Time = readLogTime(c, lfKey, common, true) // logtime.go
 			if lc.Mode == logSyslog {
 				l.warn(fmt.Sprintf("For [%s], %s=syslog but this is deprecated and will be removed.  Use %s_syslog=true to enable syslog instead.", section, lfKey, k))
 				lc.Mode, lc.Syslog = LogNothing, true
@@ -456,6 +457,9 @@ func (l *loader) processesFromSection(section, group string, defaults map[string
 		if ok && !present {
 			c.fail(0, errorf("program section %s does not specify a command", section))
 		}
+		checks := readChecks(c, common)   // supervisord-lite's own options (checks.go)
+		depends := readDepends(c, common) // (depends.go)
+		envFile := readEnvFile(c, common) // (envfile.go)
 		name, err := expandMsg(processName, "process_name", common, l.environ)
 		if err != nil {
 			c.fail(pnRaw.Line, err)
@@ -470,7 +474,7 @@ func (l *loader) processesFromSection(section, group string, defaults map[string
 			StartRetries: startretries, User: userName, UID: uid, Stdout: logs[0], Stderr: logs[1],
 			StopSignal: stopsignal, StopWaitSecs: stopwaitsecs, StopAsGroup: stopasgroup,
 			KillAsGroup: killasgroup, ExitCodes: exitcodes, RedirectStderr: redirect,
-			Environment: env, ServerURL: serverURL,
+			Environment: env, ServerURL: serverURL, Checks: checks, DependsOn: depends, EnvironmentFile: envFile,
 		})
 	}
 	if c.failed {

@@ -63,6 +63,8 @@ type Supervisord struct {
 	Identifier      string // default "supervisor"
 	// Environment is environment= in order; every child gets it before its own.
 	Environment []EnvVar
+	// LogfileTime is supervisord-lite's logfile_rotate/_compress/_maxage (no _timestamps).
+	LogfileTime LogTime
 }
 
 // GroupKind says which kind of section made a group.
@@ -140,6 +142,8 @@ type LogConfig struct {
 	CaptureMaxBytes int64  // default 0
 	EventsEnabled   bool
 	Syslog          bool
+	// Time is supervisord-lite's <stream>_logfile_rotate/_compress/_maxage/_timestamps.
+	Time LogTime
 }
 
 // Process is one process of a group, with supervisord's ProcessConfig values: every
@@ -178,6 +182,14 @@ type Process struct {
 	Environment []EnvVar
 	// ServerURL is serverurl=; nil = AUTO (the supervisor's own URL).
 	ServerURL *string
+	// Checks are supervisord-lite's readiness, health and memory options (ready=,
+	// healthcheck_*=, memory_limit=, ...; see CheckKeys), as supervise.Checks.
+	Checks supervise.Checks
+	// DependsOn is depends_on= (supervisord-lite's): the groups or group:process names that
+	// must be RUNNING before this process starts.
+	DependsOn []string
+	// EnvironmentFile is environment_file= (supervisord-lite's), an absolute path; "" = none.
+	EnvironmentFile string
 }
 
 // Argv splits Command as supervisord does at spawn time (POSIX shell-like quoting, no
@@ -209,6 +221,9 @@ func (p Process) Program() supervise.Program {
 		RedirectStderr: p.RedirectStderr,
 		Stdout:         p.Stdout.log(),
 		Stderr:         p.Stderr.log(),
+		Checks:         p.Checks,
+		DependsOn:      append([]string(nil), p.DependsOn...),
+		EnvFile:        p.EnvironmentFile,
 	}
 	if p.StopSignal > 0 {
 		prog.StopSignal = sig(p.StopSignal)
@@ -236,6 +251,10 @@ func (l LogConfig) log() supervise.Log {
 		CaptureMaxBytes: l.CaptureMaxBytes,
 		Events:          l.EventsEnabled,
 		Syslog:          l.Syslog,
+		Every:           l.Time.Rotate,
+		Compress:        l.Time.Compress,
+		MaxAge:          l.Time.MaxAge,
+		Timestamps:      l.Time.Timestamps,
 	}
 	if out.MaxBytes <= 0 {
 		out.MaxBytes = -1

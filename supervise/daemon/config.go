@@ -31,8 +31,9 @@ func (d *Daemon) load() (*loaded, error) {
 		return nil, err
 	}
 	type entry struct {
-		g    supervise.Group
-		info []conf.ConfigInfo
+		g     supervise.Group
+		info  []conf.ConfigInfo
+		check conf.Group // for depends_on across all groups
 	}
 	var pools []eventlistener.PoolConfig
 	var (
@@ -50,7 +51,7 @@ func (d *Daemon) load() (*loaded, error) {
 		if err != nil {
 			errs = multierror.Append(errs, err)
 		}
-		e := entry{g: sg}
+		e := entry{g: sg, check: g}
 		for _, p := range g.Processes {
 			e.info = append(e.info, p.Info(g))
 		}
@@ -65,16 +66,27 @@ func (d *Daemon) load() (*loaded, error) {
 		}
 		for _, g := range gs {
 			i, dup := index[g.Run.Name]
+			e := entry{g: g.Run, info: g.Info, check: kindGroup(g)}
 			switch {
 			case dup && g.Replace:
-				entries[i] = entry{g: g.Run, info: g.Info}
+				entries[i] = e
 				replaced[g.Run.Name] = true
 			case dup:
 				errs = multierror.Append(errs, fmt.Errorf("process group %q is defined twice", g.Run.Name))
 			default:
 				index[g.Run.Name] = len(entries)
-				entries = append(entries, entry{g: g.Run, info: g.Info})
+				entries = append(entries, e)
 			}
+		}
+	}
+	if errs == nil && len(d.opts.Sections) > 0 {
+		// depends_on again, now that the SectionKinds' groups ([gunicorn:x]) exist
+		checks := make([]conf.Group, len(entries))
+		for i, e := range entries {
+			checks[i] = e.check
+		}
+		if err := cfg.CheckDependencies(checks); err != nil {
+			errs = multierror.Append(errs, err)
 		}
 	}
 	if errs != nil {
@@ -99,6 +111,18 @@ func (d *Daemon) load() (*loaded, error) {
 	}
 	sort.SliceStable(l.infos, func(a, b int) bool { return l.infos[a].Name < l.infos[b].Name })
 	return l, nil
+}
+
+// kindGroup is a SectionKind's group as conf.Config.CheckDependencies reads it: its
+// Processes, or its programs' names when it has none.
+func kindGroup(g Group) conf.Group {
+	cg := conf.Group{Name: g.Run.Name, Kind: conf.KindProgram, Processes: g.Processes}
+	if cg.Processes == nil {
+		for _, p := range g.Run.Programs {
+			cg.Processes = append(cg.Processes, conf.Process{Name: p.Name, Group: g.Run.Name})
+		}
+	}
+	return cg
 }
 
 // group returns the group name of l.

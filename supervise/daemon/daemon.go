@@ -160,7 +160,8 @@ func (d *Daemon) openLog(s conf.Supervisord) {
 	}
 	var sinks []io.Writer
 	if s.Logfile != "" && !strings.EqualFold(s.Logfile, "syslog") {
-		d.logw = &logrotate.Writer{Filename: s.Logfile, MaxBytes: s.LogfileMaxBytes, Backups: s.LogfileBackups}
+		d.logw = &logrotate.Writer{Filename: s.Logfile, MaxBytes: s.LogfileMaxBytes, Backups: s.LogfileBackups,
+			Every: s.LogfileTime.Rotate, Compress: s.LogfileTime.Compress, MaxAge: s.LogfileTime.MaxAge} // logfile_rotate, _compress, _maxage
 		sinks = append(sinks, d.logw)
 	} else if s.Logfile != "" {
 		d.logs = &supervise.SyslogWriter{Path: d.opts.SyslogPath}
@@ -215,6 +216,7 @@ func (d *Daemon) run(ctx context.Context, l *loaded, sigs <-chan os.Signal) (*lo
 		ProtocolOutput: ev.output,
 		SyslogPath:     d.opts.SyslogPath,
 		StripANSI:      s.StripANSI,
+		ReadEnvFile:    d.opts.ReadEnvFile, // environment_file=
 	})
 	ev.attach(sup, s.Identifier, d.log)
 	if err := ev.add(l); err != nil {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 
+	"github.com/supervisord-lite/supervisord-lite/pyenv"
 	"github.com/supervisord-lite/supervisord-lite/supervise"
 	"github.com/supervisord-lite/supervisord-lite/supervise/conf"
 	"github.com/supervisord-lite/supervisord-lite/supervise/rpc"
@@ -67,6 +68,9 @@ type Options struct {
 	// Environ is the daemon's environment, which its programs inherit (with [supervisord]
 	// environment= added); nil = os.Environ().
 	Environ []string
+	// ReadEnvFile reads a program's environment_file= at each spawn (see
+	// supervise.Options.ReadEnvFile); nil = pyenv.ReadDotenv, the .env format pipenv reads.
+	ReadEnvFile func(path string, environ []string) ([]string, error)
 }
 
 // A SectionKind turns sections that supervisord does not know into program groups, so that a
@@ -87,6 +91,11 @@ type Group struct {
 	// Info is what getAllConfigInfo (supervisorctl avail) reports for each program of Run, in
 	// Run's order; InUse is filled by the daemon.
 	Info []conf.ConfigInfo
+	// Processes are the conf.Process values of Run's programs, in Run's order (their
+	// sections, lines and depends_on), for the checks across groups (depends_on names and
+	// cycles, reported at the line of the value). nil = the group's programs depend on
+	// nothing, and depends_on naming the group still resolves by Run's names.
+	Processes []conf.Process
 	// Replace makes the group take the place of the config's group of the same name (a
 	// [program:x] whose programs the kind rewrites) instead of being a second definition of
 	// it, which is a configuration error.
@@ -140,6 +149,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Environ == nil {
 		o.Environ = os.Environ()
+	}
+	if o.ReadEnvFile == nil {
+		o.ReadEnvFile = pyenv.ReadDotenv
 	}
 	return o
 }

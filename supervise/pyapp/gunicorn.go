@@ -159,7 +159,7 @@ func pythonEnvGroup(cfg *conf.Config, g conf.Group, environ []string) (daemon.Gr
 			if err != nil {
 				return dg, nil, err
 			}
-			dg = daemon.Group{Run: sg, Replace: true}
+			dg = daemon.Group{Run: sg, Replace: true, Processes: g.Processes}
 			for _, q := range g.Processes {
 				dg.Info = append(dg.Info, q.Info(g))
 			}
@@ -284,6 +284,7 @@ func gunicornGroup(cfg *conf.Config, section string, environ []string) (daemon.G
 		}
 		extra.Apply(&prog)
 		g.Run.Programs = append(g.Run.Programs, prog)
+		g.Processes = append(g.Processes, p)
 		info := p.Info(cg)
 		info.Command = CommandLine(r.Argv)
 		if r.Err != nil {
@@ -342,6 +343,7 @@ func checkErrors(err error, fieldKey map[string]string, vals map[string]conf.Sec
 func gunicornProgram(p *conf.Process, gc gunicorn.Config, vals map[string]conf.SectionValue, dir string, environ []string) (supervise.Program, Resolved, error) {
 	r := Resolved{Section: p.Section, Name: p.Name, Group: p.Group, Dir: dir, CertFile: gc.CertFile, KeyFile: gc.KeyFile}
 	p.Directory = &dir
+	gunicornChecks(p, gc, vals) // checks.go
 	_, stopWaitSet := vals["stopwaitsecs"]
 	if _, ok := vals["stopsignal"]; !ok {
 		p.StopSignal = int(gunicorn.GracefulStop)
