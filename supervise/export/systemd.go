@@ -91,6 +91,7 @@ func Systemd(cfg *conf.Config, opts SystemdOptions) ([]File, []Warning, error) {
 
 	units := unitNames(m.programs, opts.Prefix)
 	after := priorityOrder(m.programs, units)
+	requires := m.dependencyUnits(units)
 	var files []File
 	groupWants := map[*conf.Group][]string{}
 	var groups []*conf.Group
@@ -102,7 +103,7 @@ func Systemd(cfg *conf.Config, opts SystemdOptions) ([]File, []Warning, error) {
 		target := groupTarget(opts.Prefix, p.Group.Name)
 		var instances [][]directive
 		for _, proc := range p.Procs {
-			ds, err := m.serviceDirectives(proc, target, after[units[procKey(proc)]], opts)
+			ds, err := m.serviceDirectives(proc, target, after[units[procKey(proc)]], requires[procKey(proc)], opts)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -197,14 +198,18 @@ func priorityOrder(programs []program, units map[string]string) map[string][]str
 	return out
 }
 
-// serviceDirectives are the lines of one process's service (without Description).
-func (m *model) serviceDirectives(p conf.Process, target string, after []string, opts SystemdOptions) ([]directive, error) {
+// serviceDirectives are the lines of one process's service (without Description): after are
+// the units of the previous priority step, requires those its depends_on names.
+func (m *model) serviceDirectives(p conf.Process, target string, after, requires []string, opts SystemdOptions) ([]directive, error) {
 	args, err := argv(p)
 	if err != nil {
 		return nil, err
 	}
 	ds := []directive{{"Unit", "PartOf", target}}
-	if len(after) > 0 {
+	if len(requires) > 0 {
+		ds = append(ds, directive{"Unit", "Requires", strings.Join(requires, " ")})
+	}
+	if after = appendNew(append([]string(nil), after...), requires...); len(after) > 0 {
 		ds = append(ds, directive{"Unit", "After", strings.Join(after, " ")})
 	}
 	if burst, interval := startLimit(p); interval == 0 {
@@ -214,7 +219,7 @@ func (m *model) serviceDirectives(p conf.Process, target string, after []string,
 			directive{"Unit", "StartLimitBurst", strconv.Itoa(burst)})
 	}
 	svc := func(k, v string) { ds = append(ds, directive{"Service", k, v}) }
-	svc("Type", "simple")
+	svc("Type", m.serviceType(p))
 	words := make([]string, len(args))
 	for i, a := range args {
 		words[i] = execWord(a)
@@ -233,11 +238,16 @@ func (m *model) serviceDirectives(p conf.Process, target string, after []string,
 	for _, e := range p.Environment {
 		svc("Environment", quoteValue(e.Key+"="+e.Value))
 	}
+	ds = append(ds, m.environmentFile(p)...)
 	switch p.AutoRestart {
 	case supervise.RestartAlways:
 		svc("Restart", "always")
 	case supervise.RestartNever:
-		svc("Restart", "no")
+		if checks(p).Watchdog > 0 {
+			svc("Restart", "on-watchdog") // supervisord-lite restarts after a watchdog timeout whatever autorestart says
+		} else {
+			svc("Restart", "no")
+		}
 		if p.StartSecs > 0 && p.StartRetries > 0 {
 			m.warnValue(p, "autorestart", "false: a start that fails within startsecs is not retried (supervisord retries it startretries times)")
 		}
@@ -275,16 +285,19 @@ func (m *model) serviceDirectives(p conf.Process, target string, after []string,
 	if killMode == "process" && m.written(p, "cleanup_group") {
 		m.warnValue(p, "cleanup_group", "with KillMode=process systemd leaves the rest of the group alone (set stopasgroup or killasgroup to have it killed)")
 	}
+	killSignal := "SIGTERM"
 	if p.StopSignal > 0 {
-		svc("KillSignal", supervise.SignalName(syscall.Signal(p.StopSignal)))
+		killSignal = supervise.SignalName(syscall.Signal(p.StopSignal))
+		svc("KillSignal", killSignal)
 	} else {
 		m.warnValue(p, "stopsignal", "0 (supervisord then sends nothing) exported as systemd's default SIGTERM")
 	}
+	stopTimeout := "1ms" // 0 would mean no timeout to systemd
 	if p.StopWaitSecs > 0 {
-		svc("TimeoutStopSec", strconv.Itoa(p.StopWaitSecs))
-	} else {
-		svc("TimeoutStopSec", "1ms") // 0 would mean no timeout to systemd
+		stopTimeout = strconv.Itoa(p.StopWaitSecs)
 	}
+	svc("TimeoutStopSec", stopTimeout)
+	ds = append(ds, m.liteDirectives(p, killSignal, stopTimeout)...)
 	stdout, stderr := logTarget(p.Stdout, opts.Journald), logTarget(p.Stderr, opts.Journald)
 	if p.RedirectStderr {
 		stderr = "inherit"
@@ -296,6 +309,7 @@ func (m *model) serviceDirectives(p conf.Process, target string, after []string,
 		log            conf.LogConfig
 	}{{"stdout", stdout, p.Stdout}, {"stderr", stderr, p.Stderr}} {
 		stream := st.stream
+		m.warnLogTime(p, stream, st.target, st.log.Time)
 		if !strings.HasPrefix(st.target, "append:") || st.log.MaxBytes <= 0 {
 			continue // the journal rotates by itself, null and inherit have nothing to rotate, maxbytes=0 never rotates
 		}

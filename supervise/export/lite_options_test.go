@@ -1,0 +1,209 @@
+package export
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/nomad/api"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/supervisord-lite/supervisord-lite/supervise/conf"
+)
+
+// liteOptionNames are supervisord-lite's own options of a [program:x] section (none is in
+// supervisord): conf's check options, depends_on, environment_file and the time-based log
+// options of both streams.
+func liteOptionNames() []string {
+	names := append([]string{"depends_on", "environment_file"}, conf.CheckKeys...)
+	for _, stream := range []string{"stdout", "stderr"} {
+		for _, o := range []string{"rotate", "compress", "maxage", "timestamps"} {
+			names = append(names, stream+"_logfile_"+o)
+		}
+	}
+	return names
+}
+
+// switchedOn reports whether a written value turns its option on (not empty, false, never, 0).
+func switchedOn(raw string) bool {
+	v := strings.TrimSpace(raw)
+	return v != "" && !isFalse(v) && !strings.EqualFold(v, "never")
+}
+
+// writtenLiteOptions are the lite options written in each program section of cfg, with the
+// raw value, by section.
+func writtenLiteOptions(t *testing.T, cfg *conf.Config) map[string]map[string]string {
+	t.Helper()
+	out := map[string]map[string]string{}
+	for _, sec := range cfg.INI.Sections() {
+		if !strings.HasPrefix(sec.Name, "program:") {
+			continue
+		}
+		out[sec.Name] = map[string]string{}
+		for _, o := range liteOptionNames() {
+			if v, ok := sec.Get(o); ok {
+				out[sec.Name][o] = v.Raw
+			}
+		}
+	}
+	require.NotEmpty(t, out)
+	return out
+}
+
+func warned(ws []Warning, section, option string) bool {
+	for _, w := range ws {
+		if w.Section == section && w.Option == option {
+			return true
+		}
+	}
+	return false
+}
+
+// mustBeMapped reports whether an option written as raw must be found in the export: not when
+// it is switched off (then there must be no warning about it either) or warned about. It counts
+// the options switched on in checked.
+func mustBeMapped(t *testing.T, warns []Warning, section, option, raw string, checked *int) bool {
+	t.Helper()
+	if !switchedOn(raw) {
+		assert.False(t, warned(warns, section, option), "[%s] %s=%s is off: no warning", section, option, raw)
+		return false
+	}
+	*checked++
+	return !warned(warns, section, option)
+}
+
+// TestLiteOptionsSystemd: every supervisord-lite option written in testdata/lite_options is
+// either in the program's units (with the value written) or a warning naming its section and
+// option; one switched off is neither.
+func TestLiteOptionsSystemd(t *testing.T) {
+	cfg, _ := loadCase(t, "lite_options")
+	written := writtenLiteOptions(t, cfg)
+	files, warns, err := Systemd(cfg, SystemdOptions{})
+	require.NoError(t, err)
+	// The directive an option maps to and the value it must have there.
+	directive := map[string]func(raw string) string{
+		"ready":            func(string) string { return "Type=notify" },
+		"ready_timeout":    func(raw string) string { return "TimeoutStartSec=" + raw },
+		"watchdog_secs":    func(raw string) string { return "WatchdogSec=" + raw },
+		"memory_limit":     func(raw string) string { return "MemoryMax=" + byteSize(t, raw) },
+		"depends_on":       func(string) string { return "Requires=" },
+		"environment_file": func(string) string { return "EnvironmentFile=" },
+	}
+	checked := 0
+	for section, opts := range written {
+		var units strings.Builder
+		for _, f := range files {
+			if strings.Contains(string(f.Data), "["+section+"]") && strings.HasSuffix(f.Name, ".service") {
+				units.Write(f.Data)
+			}
+		}
+		require.NotEmpty(t, units.String(), "units of [%s]", section)
+		for option, raw := range opts {
+			if !mustBeMapped(t, warns, section, option, raw, &checked) || logAccepted(units.String(), option) {
+				continue
+			}
+			d, ok := directive[option]
+			if !assert.True(t, ok, "[%s] %s=%s is neither mapped nor warned about", section, option, raw) {
+				continue
+			}
+			want := d(raw)
+			if option == "ready" && raw != "notify" {
+				want = "Type=simple"
+			}
+			assert.Contains(t, units.String(), "\n"+want, "[%s] %s=%s", section, option, raw)
+		}
+	}
+	assert.Greater(t, checked, 20, "the case writes most options")
+}
+
+// TestLiteOptionsNomad: as TestLiteOptionsSystemd, for the Nomad job: a mapped option is in the
+// tasks of its section's groups with the value written.
+func TestLiteOptionsNomad(t *testing.T) {
+	cfg, _ := loadCase(t, "lite_options")
+	written := writtenLiteOptions(t, cfg)
+	data, warns, err := Nomad(cfg, NomadOptions{})
+	require.NoError(t, err)
+	var doc struct{ Job *api.Job }
+	require.NoError(t, json.Unmarshal(data, &doc))
+	tasks := map[string][]*api.Task{}
+	for _, tg := range doc.Job.TaskGroups {
+		tasks[tg.Meta["supervisord_section"]] = append(tasks[tg.Meta["supervisord_section"]], tg.Tasks...)
+	}
+	check := func(task *api.Task) *api.ServiceCheck {
+		if len(task.Services) != 1 || len(task.Services[0].Checks) != 1 {
+			return nil
+		}
+		return &task.Services[0].Checks[0]
+	}
+	seconds := func(raw string) time.Duration {
+		n, err := strconv.Atoi(raw)
+		require.NoError(t, err)
+		return time.Duration(n) * time.Second
+	}
+	// Whether a task carries the option with the value written.
+	mapped := map[string]func(task *api.Task, raw string) bool{
+		"healthcheck_url": func(task *api.Task, raw string) bool { return check(task) != nil },
+		"healthcheck_interval": func(task *api.Task, raw string) bool {
+			return check(task) != nil && check(task).Interval == seconds(raw)
+		},
+		"healthcheck_timeout": func(task *api.Task, raw string) bool {
+			return check(task) != nil && check(task).Timeout == seconds(raw)
+		},
+		"healthcheck_retries": func(task *api.Task, raw string) bool {
+			return check(task) != nil && strconv.Itoa(check(task).CheckRestart.Limit) == raw
+		},
+		"memory_limit": func(task *api.Task, raw string) bool {
+			n, err := strconv.ParseInt(byteSize(t, raw), 10, 64)
+			require.NoError(t, err)
+			return task.Resources != nil && int64(*task.Resources.MemoryMB) == (n+1<<20-1)>>20
+		},
+		"environment_file": func(task *api.Task, raw string) bool {
+			// the path as expanded: %(here)s is the config's directory
+			return len(task.Templates) == 1 && strings.HasSuffix(*task.Templates[0].EmbeddedTmpl, strings.TrimPrefix(raw, "%(here)s")+`" }}`)
+		},
+	}
+	checked := 0
+	for section, opts := range written {
+		require.NotEmpty(t, tasks[section], "tasks of [%s]", section)
+		for option, raw := range opts {
+			if !mustBeMapped(t, warns, section, option, raw, &checked) {
+				continue
+			}
+			m, ok := mapped[option]
+			if !assert.True(t, ok, "[%s] %s=%s is neither mapped nor warned about", section, option, raw) {
+				continue
+			}
+			for _, task := range tasks[section] {
+				assert.True(t, m(task, raw), "[%s] %s=%s in task %s", section, option, raw, task.Name)
+			}
+		}
+	}
+	assert.Greater(t, checked, 20, "the case writes most options")
+}
+
+// logAccepted reports whether a unit takes a time-based log option as it is without a word:
+// its stream goes nowhere (null), or to the journal, which stamps each line with its time and
+// compresses by itself.
+func logAccepted(unit, option string) bool {
+	key := map[string]string{"stdout": "StandardOutput=", "stderr": "StandardError="}[strings.SplitN(option, "_", 2)[0]]
+	if key == "" || !strings.Contains(option, "_logfile_") {
+		return false
+	}
+	if strings.Contains(unit, "\n"+key+"null\n") {
+		return true
+	}
+	stampsOrCompress := strings.HasSuffix(option, "_timestamps") || strings.HasSuffix(option, "_compress")
+	return stampsOrCompress && strings.Contains(unit, "\n"+key+"journal\n")
+}
+
+// byteSize is a size as supervisord writes it (512MB) in bytes, as a decimal string.
+func byteSize(t *testing.T, raw string) string {
+	t.Helper()
+	n, err := conf.ParseByteSize(raw)
+	require.NoError(t, err)
+	return fmt.Sprint(n)
+}
