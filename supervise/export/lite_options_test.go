@@ -207,3 +207,37 @@ func byteSize(t *testing.T, raw string) string {
 	require.NoError(t, err)
 	return fmt.Sprint(n)
 }
+
+// TestSystemdDependsOn: depends_on names a group (all of its units: a template's instances) or
+// group:process (one unit); a name that is not exported ([fcgi-program:php]) and one whose unit
+// systemd would start although it has autostart=false are warned about, at the option's line.
+func TestSystemdDependsOn(t *testing.T) {
+	cfg, _ := loadCase(t, "lite_options")
+	files, warns, err := Systemd(cfg, SystemdOptions{Prefix: "app-"})
+	require.NoError(t, err)
+	units := map[string]string{}
+	for _, f := range files {
+		units[f.Name] = string(f.Data)
+	}
+	assert.Contains(t, units["app-worker.service"], "\nRequires=app-api@0.service app-db.service app-plain.service\n")
+	assert.Contains(t, units["app-worker.service"], "\nAfter=app-api@0.service app-db.service app-plain.service\n")
+	assert.Contains(t, units["app-api@.service"], "\nRequires=app-db.service\nAfter=app-db.service\n")
+	assert.NotContains(t, units["app-db.service"], "Requires=")
+	line := 0
+	for _, sec := range cfg.INI.Sections() {
+		if v, ok := sec.Get("depends_on"); ok && sec.Name == "program:worker" {
+			line = v.Line
+		}
+	}
+	require.NotZero(t, line)
+	var msgs []string
+	for _, w := range warns {
+		if w.Section == "program:worker" && w.Option == "depends_on" {
+			assert.Equal(t, line, w.Line)
+			msgs = append(msgs, w.Msg)
+		}
+	}
+	require.Len(t, msgs, 2, "%q", msgs)
+	assert.Contains(t, msgs[0]+msgs[1], "names php, which is not exported")
+	assert.Contains(t, msgs[0]+msgs[1], "names plain, whose app-plain.service has autostart=false")
+}

@@ -85,7 +85,8 @@ func (m *model) nomadHealth(p conf.Process, ch supervise.Checks, t *api.Task, se
 	}
 	u, err := supervise.CheckTarget(ch.HealthURL)
 	if err != nil {
-		return false, fmt.Errorf("%s:%d: [%s] healthcheck_url: %w", p.File, p.Line, p.Section, err)
+		file, line := m.locate(p, "healthcheck_url")
+		return false, fmt.Errorf("%s:%d: [%s] healthcheck_url: %w", file, line, p.Section, err)
 	}
 	port := checkPort(u)
 	check := api.ServiceCheck{

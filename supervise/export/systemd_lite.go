@@ -19,11 +19,13 @@ const systemdEnvironmentFile = "systemd reads it with its own parser, not as dot
 // program (an [eventlistener:x], say) is warned about.
 func (m *model) dependencyUnits(units map[string]string) map[string][]string {
 	byName := map[string][]string{}
+	manual := map[string]bool{} // units of autostart=false processes
 	for _, p := range m.programs {
 		for _, proc := range p.Procs {
 			u := units[procKey(proc)]
 			byName[proc.Group] = append(byName[proc.Group], u)
 			byName[procKey(proc)] = []string{u}
+			manual[u] = !proc.AutoStart
 		}
 	}
 	out := map[string][]string{}
@@ -35,6 +37,12 @@ func (m *model) dependencyUnits(units map[string]string) map[string][]string {
 				if !ok {
 					m.warnValue(proc, "depends_on", "names "+name+", which is not exported as a unit: no Requires= on it")
 					continue
+				}
+				for _, u := range us {
+					if manual[u] {
+						m.warnValue(proc, "depends_on", "names "+name+", whose "+u+" has autostart=false: Requires= starts it with this unit (supervisord-lite waits until it is started)")
+						break
+					}
 				}
 				deps = appendNew(deps, us...)
 			}
