@@ -55,7 +55,7 @@ func (m *model) nomadLite(p conf.Process, t *api.Task, service string) error {
 			Envvars:      ptr(true),
 			ChangeMode:   ptr("restart"),
 		}}
-		m.warnValue(p, "environment_file", "read by a template with env = true: every Nomad client needs the file and must let templates read outside the task (client template { disable_file_sandbox = true }); Nomad parses it as an env file, not as dotenv (no ${VAR} expansion)")
+		m.warnValue(p, "environment_file", "read by a template with env = true: every Nomad client needs the file and must let templates read outside the task (client template { disable_file_sandbox = true }); Nomad parses it with go-envparse, not as dotenv: no ${VAR} expansion, and a line without '=' or an escape other than \\n \\t \\\" \\\\ in double quotes fails the task")
 		if len(p.Environment) > 0 {
 			m.warnValue(p, "environment_file", "a template's variables override env: "+environmentFileOrder)
 		}
@@ -102,10 +102,10 @@ func (m *model) nomadHealth(p conf.Process, ch supervise.Checks, t *api.Task, se
 		check.Type = "tcp"
 	case ch.HealthAnyStatus:
 		check.Type = "tcp"
-		m.warnValue(p, "healthcheck_url", shown+" (any HTTP answer is healthy) exported as a tcp check of "+net.JoinHostPort(u.Hostname(), port)+": Nomad's http check passes on a 2xx status only")
+		m.warnValue(p, "healthcheck_url", shown+" (any HTTP answer is healthy) exported as a tcp check of "+net.JoinHostPort(u.Hostname(), port)+": Nomad's http check fails on a status of 400 or more")
 	default:
+		// Nomad's own checker passes a status below 400, as supervisord-lite does.
 		check.Path = u.RequestURI()
-		m.warnValue(p, "healthcheck_url", shown+": Nomad's http check passes on a 2xx status only (supervisord-lite: any status below 400)")
 		if u.Scheme == "https" {
 			check.Protocol = "https"
 			m.warnValue(p, "healthcheck_url", shown+": Nomad's own checks cannot skip certificate verification (tls_skip_verify is Consul's only); the program's certificate must verify")
