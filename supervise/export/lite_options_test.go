@@ -3,6 +3,8 @@ package export
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -209,8 +211,9 @@ func byteSize(t *testing.T, raw string) string {
 }
 
 // TestSystemdDependsOn: depends_on names a group (all of its units: a template's instances) or
-// group:process (one unit); a name that is not exported ([fcgi-program:php]) and one whose unit
-// systemd would start although it has autostart=false are warned about, at the option's line.
+// group:process (one unit); it wins over priority where they disagree (no ordering cycle); a
+// name that is not exported ([fcgi-program:php]) and one whose unit systemd would start
+// although it has autostart=false are warned about, at the option's line.
 func TestSystemdDependsOn(t *testing.T) {
 	cfg, _ := loadCase(t, "lite_options")
 	files, warns, err := Systemd(cfg, SystemdOptions{Prefix: "app-"})
@@ -220,9 +223,12 @@ func TestSystemdDependsOn(t *testing.T) {
 		units[f.Name] = string(f.Data)
 	}
 	assert.Contains(t, units["app-worker.service"], "\nRequires=app-api@0.service app-db.service app-plain.service\n")
-	assert.Contains(t, units["app-worker.service"], "\nAfter=app-api@0.service app-db.service app-plain.service\n")
+	// after what it depends on, then after the previous priority step (api, priority=100)
+	assert.Contains(t, units["app-worker.service"], "\nAfter=app-api@0.service app-db.service app-plain.service app-api@1.service\n")
 	assert.Contains(t, units["app-api@.service"], "\nRequires=app-db.service\nAfter=app-db.service\n")
+	// db comes after api by priority, but api depends on db: depends_on wins, no cycle
 	assert.NotContains(t, units["app-db.service"], "Requires=")
+	assert.NotContains(t, units["app-db.service"], "After=")
 	line := 0
 	for _, sec := range cfg.INI.Sections() {
 		if v, ok := sec.Get("depends_on"); ok && sec.Name == "program:worker" {
@@ -240,4 +246,73 @@ func TestSystemdDependsOn(t *testing.T) {
 	require.Len(t, msgs, 2, "%q", msgs)
 	assert.Contains(t, msgs[0]+msgs[1], "names php, which is not exported")
 	assert.Contains(t, msgs[0]+msgs[1], "names plain, whose app-plain.service has autostart=false")
+}
+
+// TestOrderAfterAcyclic: the start order of the units (After=) holds every depends_on and
+// has no cycle, for every case and for priorities that disagree with depends_on across a
+// chain (a, priority 1, depends on c, priority 3; b, priority 2, comes between).
+func TestOrderAfterAcyclic(t *testing.T) {
+	chain := filepath.Join(t.TempDir(), "supervisord.conf")
+	require.NoError(t, os.WriteFile(chain, []byte(`[supervisord]
+logfile=/dev/null
+[program:a]
+command=/bin/sleep 1
+priority=1
+depends_on=c
+[program:b]
+command=/bin/sleep 1
+priority=2
+[program:c]
+command=/bin/sleep 1
+priority=3
+`), 0o644))
+	cfgs := map[string]*conf.Config{}
+	for _, name := range cases(t) {
+		cfgs[name], _ = loadCase(t, name)
+	}
+	var err error
+	cfgs["chain"], err = conf.Load(chain, conf.Options{Environ: []string{}})
+	require.NoError(t, err)
+	for name, cfg := range cfgs {
+		m, err := load(cfg, nil)
+		require.NoError(t, err, name)
+		units := unitNames(m.programs, "")
+		requires := m.dependencyUnits(units)
+		after := orderAfter(m.programs, units, priorityOrder(m.programs, units), requires)
+		for u, deps := range requires {
+			assert.Subset(t, after[u], deps, "%s: %s starts after what it depends on", name, u)
+		}
+		// a depth-first search finds no unit on its own path
+		const (
+			unseen = iota
+			onPath
+			done
+		)
+		state := map[string]int{}
+		var visit func(u string) bool
+		visit = func(u string) bool {
+			state[u] = onPath
+			for _, x := range after[u] {
+				if state[x] == onPath || state[x] == unseen && !visit(x) {
+					return false
+				}
+			}
+			state[u] = done
+			return true
+		}
+		for u := range after {
+			if state[u] == unseen {
+				assert.True(t, visit(u), "%s: an ordering cycle through %s: %v", name, u, after)
+			}
+		}
+	}
+	chainAfter := func(unit string) []string {
+		m, err := load(cfgs["chain"], nil)
+		require.NoError(t, err)
+		units := unitNames(m.programs, "")
+		return orderAfter(m.programs, units, priorityOrder(m.programs, units), m.dependencyUnits(units))[unit]
+	}
+	assert.Equal(t, []string{"c.service"}, chainAfter("a.service"))
+	assert.Equal(t, []string{"a.service"}, chainAfter("b.service"), "priority kept where it agrees")
+	assert.Empty(t, chainAfter("c.service"), "priority dropped where it would close a cycle")
 }

@@ -90,8 +90,8 @@ func Systemd(cfg *conf.Config, opts SystemdOptions) ([]File, []Warning, error) {
 	m.warnOptions(reasons, "set LimitNOFILE= in the units (systemd's default soft limit is 1024)")
 
 	units := unitNames(m.programs, opts.Prefix)
-	after := priorityOrder(m.programs, units)
 	requires := m.dependencyUnits(units)
+	after := orderAfter(m.programs, units, priorityOrder(m.programs, units), requires)
 	var files []File
 	groupWants := map[*conf.Group][]string{}
 	var groups []*conf.Group
@@ -103,7 +103,8 @@ func Systemd(cfg *conf.Config, opts SystemdOptions) ([]File, []Warning, error) {
 		target := groupTarget(opts.Prefix, p.Group.Name)
 		var instances [][]directive
 		for _, proc := range p.Procs {
-			ds, err := m.serviceDirectives(proc, target, after[units[procKey(proc)]], requires[procKey(proc)], opts)
+			u := units[procKey(proc)]
+			ds, err := m.serviceDirectives(proc, target, after[u], requires[u], opts)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -199,7 +200,7 @@ func priorityOrder(programs []program, units map[string]string) map[string][]str
 }
 
 // serviceDirectives are the lines of one process's service (without Description): after are
-// the units of the previous priority step, requires those its depends_on names.
+// the units it starts after, requires those its depends_on names.
 func (m *model) serviceDirectives(p conf.Process, target string, after, requires []string, opts SystemdOptions) ([]directive, error) {
 	args, err := argv(p)
 	if err != nil {
@@ -209,7 +210,7 @@ func (m *model) serviceDirectives(p conf.Process, target string, after, requires
 	if len(requires) > 0 {
 		ds = append(ds, directive{"Unit", "Requires", strings.Join(requires, " ")})
 	}
-	if after = appendNew(append([]string(nil), after...), requires...); len(after) > 0 {
+	if len(after) > 0 {
 		ds = append(ds, directive{"Unit", "After", strings.Join(after, " ")})
 	}
 	if burst, interval := startLimit(p); interval == 0 {

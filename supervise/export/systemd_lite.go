@@ -14,9 +14,9 @@ import (
 // dotenv format supervisord-lite reads.
 const systemdEnvironmentFile = "systemd reads it with its own parser, not as dotenv: an \"export \" prefix makes the line invalid, ${VAR} is not expanded, a \" #comment\" after an unquoted value stays in the value, \\n in double quotes stays \\n"
 
-// dependencyUnits maps each process to the units its depends_on names (a group: all of its
-// processes; group:process: that one), in the order written. A name that is no exported
-// program (an [eventlistener:x], say) is warned about.
+// dependencyUnits maps each process's unit to the units its depends_on names (a group: all of
+// its processes; group:process: that one), in the order written. A name that is no exported
+// program (an [fcgi-program:x], say) is warned about.
 func (m *model) dependencyUnits(units map[string]string) map[string][]string {
 	byName := map[string][]string{}
 	manual := map[string]bool{} // units of autostart=false processes
@@ -46,7 +46,58 @@ func (m *model) dependencyUnits(units map[string]string) map[string][]string {
 				}
 				deps = appendNew(deps, us...)
 			}
-			out[procKey(proc)] = deps
+			out[units[procKey(proc)]] = deps
+		}
+	}
+	return out
+}
+
+// orderAfter gives each unit the units it starts after: those its depends_on names (requires),
+// and those of the previous priority step (prio) unless that makes an ordering cycle with
+// depends_on, which wins as in supervisord-lite (a program waits for what it depends on,
+// whatever its priority). Priority edges are added in config order, each only when the unit
+// does not already start before the other.
+func orderAfter(programs []program, units map[string]string, prio, requires map[string][]string) map[string][]string {
+	var order []string
+	for _, p := range programs {
+		for _, proc := range p.Procs {
+			order = append(order, units[procKey(proc)])
+		}
+	}
+	next := map[string][]string{} // unit -> the units that start after it
+	out := map[string][]string{}
+	for _, u := range order {
+		for _, d := range requires[u] {
+			next[d] = append(next[d], u)
+			out[u] = appendNew(out[u], d)
+		}
+	}
+	// precedes reports whether from starts before to along the edges so far.
+	precedes := func(from, to string) bool {
+		seen := map[string]bool{from: true}
+		stack := []string{from}
+		for len(stack) > 0 {
+			u := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			for _, n := range next[u] {
+				if n == to {
+					return true
+				}
+				if !seen[n] {
+					seen[n] = true
+					stack = append(stack, n)
+				}
+			}
+		}
+		return false
+	}
+	for _, u := range order {
+		for _, x := range prio[u] {
+			if precedes(u, x) {
+				continue
+			}
+			next[x] = append(next[x], u)
+			out[u] = appendNew(out[u], x)
 		}
 	}
 	return out
