@@ -17,10 +17,6 @@ func checks(p conf.Process) supervise.Checks {
 	return supervise.Program{Checks: p.Checks}.WithDefaults().Checks
 }
 
-// healthOptions are the options of a health check, in the order they are warned about.
-var healthOptions = []string{"healthcheck_url", "healthcheck_command", "healthcheck_interval",
-	"healthcheck_timeout", "healthcheck_retries"}
-
 // warnUnmapped adds a Warning that option of the process's section is not mapped, showing
 // its value as written or, when the section does not write it, value as the default the
 // process has anyway (a [gunicorn:x] section's ready = notify, say).
