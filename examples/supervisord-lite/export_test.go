@@ -18,8 +18,9 @@ import (
 
 // TestExportResolvesSeed runs `supervisord-lite export` on a config with a [gunicorn:x]
 // section and a python_env program: both export as the argv and environment the daemon
-// would run (gunicorn from the app's pyenv version, its flags, PATH and PYENV_VERSION), and
-// systemd accepts the units.
+// would run (gunicorn from the app's pyenv version, its flags, PATH and PYENV_VERSION, its
+// default ready = notify as Type=notify, its default health check warned about), and systemd
+// accepts the units.
 func TestExportResolvesSeed(t *testing.T) {
 	f := testenv.NewPyenvApp(t, "3.11.7")
 	require.NoError(t, os.WriteFile(filepath.Join(f.App, ".python-version"), []byte("3.11.7\n"), 0o644))
@@ -51,6 +52,8 @@ python_env = true
 	assert.Contains(t, string(web), "\nEnvironment=\"PYENV_VERSION=3.11.7\"\n")
 	assert.Contains(t, string(web), "\nEnvironment=\"PATH="+bin+":")
 	assert.Contains(t, string(web), "\nKillMode=control-group\n", "gunicorn stops as a group")
+	assert.Contains(t, string(web), "\nType=notify\nExecStart=", "gunicorn's ready = notify default")
+	assert.Contains(t, errOut, `[gunicorn:web] healthcheck_url: "http://127.0.0.1:8123/" (default) not mapped`, "gunicorn's default health check")
 	worker, err := os.ReadFile(filepath.Join(units, "worker.service"))
 	require.NoError(t, err)
 	assert.Contains(t, string(worker), "\nExecStart="+filepath.Join(bin, "celery")+" -A tasks worker\n")

@@ -8,9 +8,18 @@
 // the caller passes in, so a gunicorn program exports as the argv and environment the daemon
 // would run.
 //
+// supervisord-lite's own options export where the target has them: ready = notify as
+// systemd's Type=notify with TimeoutStartSec=ready_timeout, watchdog_secs as WatchdogSec=,
+// memory_limit as MemoryMax= or Nomad's resources.memory, depends_on as Requires= and After=,
+// environment_file as EnvironmentFile= or a Nomad env template, healthcheck_url as a Nomad
+// service (provider "nomad") with an http or tcp check and check_restart. The defaults a
+// [gunicorn:x] section gets (ready = notify, a check of its bind) count as written.
+//
 // What a target cannot express is never dropped silently: every such option written in the
-// config becomes a Warning naming file, line, section and option, and why. The mapping tables
-// are in the README ("Export to systemd and Nomad").
+// config (or given by default, as a [gunicorn:x] section's checks) becomes a Warning naming
+// file, line, section and option, and why; so does an option the target expresses only in
+// part (an http check that passes on 2xx only, an environment file parsed otherwise). The
+// mapping tables are in the README ("Moving on: export to systemd and Nomad, and Ansible").
 //
 // Run is the `supervisord-lite export` command line.
 package export

@@ -139,15 +139,21 @@ func (m *model) warnOptions(programReasons optionReasons, minfdsReason string) {
 
 // warnValue adds a Warning about one option of a process's section with the value written.
 func (m *model) warnValue(p conf.Process, option, msg string) {
-	w := Warning{File: p.File, Line: p.Line, Section: p.Section, Option: option, Msg: msg}
+	file, line := m.locate(p, option)
+	m.warnings = append(m.warnings, Warning{File: file, Line: line, Section: p.Section, Option: option, Msg: msg})
+}
+
+// locate is the file and line of option in the process's section, or of the section when it
+// does not write the option.
+func (m *model) locate(p conf.Process, option string) (file string, line int) {
 	if m.cfg.INI != nil {
 		if sec := m.cfg.INI.Section(p.Section); sec != nil {
 			if v, ok := sec.Get(option); ok {
-				w.File, w.Line = v.File, v.Line
+				return v.File, v.Line
 			}
 		}
 	}
-	m.warnings = append(m.warnings, w)
+	return p.File, p.Line
 }
 
 // written reports whether option is set in the process's own section.

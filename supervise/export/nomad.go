@@ -188,6 +188,10 @@ func (m *model) nomadTask(p conf.Process) (*api.Task, error) {
 	if t.LogConfig == nil {
 		m.warnValue(p, "stdout_logfile_maxbytes", "0 (never rotate) not mapped: Nomad always rotates task logs (its default: 10 files of 10 MB)")
 	}
+	_, program, _ := strings.Cut(p.Section, ":")
+	if err := m.nomadLite(p, t, nomadServiceName(strings.TrimSpace(program))); err != nil { // nomad_lite.go
+		return nil, err
+	}
 	return t, nil
 }
 

@@ -16,7 +16,8 @@ import (
 // are resolved by pyapp.Sections, as the daemon resolves them at start with environ as its
 // environment (usually os.Environ()), and the programs it builds are written back into the
 // config as conf.Processes: a [gunicorn:x] section becomes a program group appended to
-// cfg.Groups (gunicorn's argv, its stop signal, stop timeout and process-group stop), and a
+// cfg.Groups (gunicorn's argv, its stop signal, stop timeout and process-group stop, and
+// its default checks: ready = notify and a health check of its bind), and a
 // python_env program gets the environment's argv[0], PATH, VIRTUAL_ENV and PYENV_VERSION.
 //
 // A setting gunicorn refuses is pyapp's configuration error. A Python environment that
@@ -118,6 +119,7 @@ func gunicornGroup(cfg *conf.Config, section string, run supervise.Group) (conf.
 			p.StopWaitSecs = int((prog.StopWait + time.Second - 1) / time.Second)
 		}
 		p.StopAsGroup = prog.StopAsGroup
+		p.Checks = prog.Checks // with gunicorn's defaults: ready = notify, a health check of the bind
 		if prog.KillAsGroup != supervise.Default {
 			p.KillAsGroup = prog.KillAsGroup == supervise.On
 		}

@@ -1,16 +1,19 @@
 package export
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/hashicorp/nomad/api"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
+	"github.com/supervisord-lite/supervisord-lite/supervise"
 	"github.com/supervisord-lite/supervisord-lite/supervise/conf"
 )
 
@@ -98,4 +101,58 @@ func keys[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// TestPyAppsGunicornChecks: a [gunicorn:x] section's default checks (ready = notify, a health
+// check of its bind that passes on any HTTP answer) export as the daemon runs them: Type=notify
+// in systemd (the health check warned about), a tcp check of the bind in Nomad (its http check
+// would want a 2xx), and the readiness warned about, marked as defaults.
+func TestPyAppsGunicornChecks(t *testing.T) {
+	f := testenv.NewPyenvApp(t, "3.11.7")
+	path, environ := pyAppsConf(t, f, "3.11.7")
+	load := func() *conf.Config {
+		cfg, err := conf.Load(path, conf.Options{Environ: environ})
+		require.NoError(t, err)
+		return cfg
+	}
+	list, warns, err := Systemd(load(), SystemdOptions{Expand: PyApps(environ)})
+	require.NoError(t, err)
+	var web string
+	for _, f := range list {
+		if f.Name == "web@.service" {
+			web = string(f.Data)
+		}
+	}
+	require.NotEmpty(t, web)
+	for _, want := range []string{"\nType=notify\n", "\nNotifyAccess=all\n", "\nTimeoutStartSec=60\n"} {
+		assert.Contains(t, web, want)
+	}
+	assert.Contains(t, string(warningText(warns)), `[gunicorn:web] healthcheck_url: "http://127.0.0.1:8123/" (default) not mapped`)
+
+	data, warns, err := Nomad(load(), NomadOptions{Expand: PyApps(environ)})
+	require.NoError(t, err)
+	var doc struct{ Job *api.Job }
+	require.NoError(t, json.Unmarshal(data, &doc))
+	var groups int
+	for _, tg := range doc.Job.TaskGroups {
+		if tg.Meta["supervisord_section"] != "gunicorn:web" {
+			continue
+		}
+		groups++
+		task := tg.Tasks[0]
+		require.Len(t, task.Services, 1, *tg.Name)
+		svc := task.Services[0]
+		assert.Equal(t, "nomad", svc.Provider)
+		assert.Equal(t, "web", svc.Name)
+		assert.Equal(t, "127.0.0.1", svc.Address)
+		assert.Equal(t, "8123", svc.PortLabel)
+		require.Len(t, svc.Checks, 1)
+		assert.Equal(t, "tcp", svc.Checks[0].Type)
+		assert.Equal(t, supervise.DefaultHealthInterval, svc.Checks[0].Interval)
+		assert.Equal(t, supervise.DefaultHealthRetries, svc.Checks[0].CheckRestart.Limit)
+	}
+	assert.Equal(t, 1, groups, "the two processes differ only in their names: one group")
+	text := string(warningText(warns))
+	assert.Contains(t, text, `[gunicorn:web] ready: "notify" (default) not mapped: raw_exec tasks get no NOTIFY_SOCKET`)
+	assert.Contains(t, text, `[gunicorn:web] healthcheck_url: "http://127.0.0.1:8123/" (default) (any HTTP answer is healthy) exported as a tcp check of 127.0.0.1:8123`)
 }

@@ -90,7 +90,8 @@ func Systemd(cfg *conf.Config, opts SystemdOptions) ([]File, []Warning, error) {
 	m.warnOptions(reasons, "set LimitNOFILE= in the units (systemd's default soft limit is 1024)")
 
 	units := unitNames(m.programs, opts.Prefix)
-	after := priorityOrder(m.programs, units)
+	requires := m.dependencyUnits(units)
+	after := orderAfter(m.programs, units, priorityOrder(m.programs, units), requires)
 	var files []File
 	groupWants := map[*conf.Group][]string{}
 	var groups []*conf.Group
@@ -102,7 +103,8 @@ func Systemd(cfg *conf.Config, opts SystemdOptions) ([]File, []Warning, error) {
 		target := groupTarget(opts.Prefix, p.Group.Name)
 		var instances [][]directive
 		for _, proc := range p.Procs {
-			ds, err := m.serviceDirectives(proc, target, after[units[procKey(proc)]], opts)
+			u := units[procKey(proc)]
+			ds, err := m.serviceDirectives(proc, target, after[u], requires[u], opts)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -197,13 +199,17 @@ func priorityOrder(programs []program, units map[string]string) map[string][]str
 	return out
 }
 
-// serviceDirectives are the lines of one process's service (without Description).
-func (m *model) serviceDirectives(p conf.Process, target string, after []string, opts SystemdOptions) ([]directive, error) {
+// serviceDirectives are the lines of one process's service (without Description): after are
+// the units it starts after, requires those its depends_on names.
+func (m *model) serviceDirectives(p conf.Process, target string, after, requires []string, opts SystemdOptions) ([]directive, error) {
 	args, err := argv(p)
 	if err != nil {
 		return nil, err
 	}
 	ds := []directive{{"Unit", "PartOf", target}}
+	if len(requires) > 0 {
+		ds = append(ds, directive{"Unit", "Requires", strings.Join(requires, " ")})
+	}
 	if len(after) > 0 {
 		ds = append(ds, directive{"Unit", "After", strings.Join(after, " ")})
 	}
@@ -214,7 +220,7 @@ func (m *model) serviceDirectives(p conf.Process, target string, after []string,
 			directive{"Unit", "StartLimitBurst", strconv.Itoa(burst)})
 	}
 	svc := func(k, v string) { ds = append(ds, directive{"Service", k, v}) }
-	svc("Type", "simple")
+	svc("Type", m.serviceType(p))
 	words := make([]string, len(args))
 	for i, a := range args {
 		words[i] = execWord(a)
@@ -233,11 +239,16 @@ func (m *model) serviceDirectives(p conf.Process, target string, after []string,
 	for _, e := range p.Environment {
 		svc("Environment", quoteValue(e.Key+"="+e.Value))
 	}
+	ds = append(ds, m.environmentFile(p)...)
 	switch p.AutoRestart {
 	case supervise.RestartAlways:
 		svc("Restart", "always")
 	case supervise.RestartNever:
-		svc("Restart", "no")
+		if checks(p).Watchdog > 0 {
+			svc("Restart", "on-watchdog") // supervisord-lite restarts after a watchdog timeout whatever autorestart says
+		} else {
+			svc("Restart", "no")
+		}
 		if p.StartSecs > 0 && p.StartRetries > 0 {
 			m.warnValue(p, "autorestart", "false: a start that fails within startsecs is not retried (supervisord retries it startretries times)")
 		}
@@ -275,16 +286,19 @@ func (m *model) serviceDirectives(p conf.Process, target string, after []string,
 	if killMode == "process" && m.written(p, "cleanup_group") {
 		m.warnValue(p, "cleanup_group", "with KillMode=process systemd leaves the rest of the group alone (set stopasgroup or killasgroup to have it killed)")
 	}
+	killSignal := "SIGTERM"
 	if p.StopSignal > 0 {
-		svc("KillSignal", supervise.SignalName(syscall.Signal(p.StopSignal)))
+		killSignal = supervise.SignalName(syscall.Signal(p.StopSignal))
+		svc("KillSignal", killSignal)
 	} else {
 		m.warnValue(p, "stopsignal", "0 (supervisord then sends nothing) exported as systemd's default SIGTERM")
 	}
+	stopTimeout := "1ms" // 0 would mean no timeout to systemd
 	if p.StopWaitSecs > 0 {
-		svc("TimeoutStopSec", strconv.Itoa(p.StopWaitSecs))
-	} else {
-		svc("TimeoutStopSec", "1ms") // 0 would mean no timeout to systemd
+		stopTimeout = strconv.Itoa(p.StopWaitSecs)
 	}
+	svc("TimeoutStopSec", stopTimeout)
+	ds = append(ds, m.liteDirectives(p, killSignal, stopTimeout)...)
 	stdout, stderr := logTarget(p.Stdout, opts.Journald), logTarget(p.Stderr, opts.Journald)
 	if p.RedirectStderr {
 		stderr = "inherit"
@@ -296,6 +310,7 @@ func (m *model) serviceDirectives(p conf.Process, target string, after []string,
 		log            conf.LogConfig
 	}{{"stdout", stdout, p.Stdout}, {"stderr", stderr, p.Stderr}} {
 		stream := st.stream
+		m.warnLogTime(p, stream, st.target, st.log.Time)
 		if !strings.HasPrefix(st.target, "append:") || st.log.MaxBytes <= 0 {
 			continue // the journal rotates by itself, null and inherit have nothing to rotate, maxbytes=0 never rotates
 		}

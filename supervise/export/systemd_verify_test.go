@@ -23,7 +23,7 @@ import (
 // about User=nobody.
 func TestSystemdAnalyzeVerify(t *testing.T) {
 	analyze := testenv.LookPath(t, "systemd-analyze", "systemd")
-	for _, name := range []string{"realpaths", "03_group_web_worker", "05_env_quotes_commas", "08_eventlistener"} {
+	for _, name := range []string{"realpaths", "lite_options", "03_group_web_worker", "05_env_quotes_commas", "08_eventlistener"} {
 		for _, journald := range []bool{false, true} {
 			cfg, _ := loadCase(t, name)
 			files, _, err := Systemd(cfg, SystemdOptions{Journald: journald})
