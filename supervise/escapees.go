@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"sync"
 	"syscall"
 	"time"
 
@@ -44,13 +45,70 @@ func marked(token string, keep func(m proctree.Marked) bool) ([]proctree.Marked,
 	if err != nil || keep == nil {
 		return all, err
 	}
+	return filterMarked(all, keep), nil
+}
+
+// markScan lets the look-ups of endEscapees that run at the same time share one scan of /proc.
+// A scan reads the environment of every process on the machine, so "stop all" of N programs
+// scanning once each would cost N*N reads (3.5 s for 500 programs); shared, it costs a few
+// scans. A look-up is answered only by a scan that started after it asked, so it sees every
+// process that existed when it asked, as its own scan would.
+type markScan struct {
+	mu      sync.Mutex
+	running bool                  // a scan is running
+	waiting []chan markScanResult // asked while it ran: served by the next scan
+}
+
+// markScanResult is a shared scan's answer to one waiting look-up, or, with scan set, the
+// turn to run the next scan for itself and the others waiting.
+type markScanResult struct {
+	ms   []proctree.Marked
+	err  error
+	scan bool
+}
+
+// markedShared is marked(s.token, keep) on a scan shared with the concurrent callers.
+func (s *Supervisor) markedShared(keep func(m proctree.Marked) bool) ([]proctree.Marked, error) {
+	sc := &s.markScan
+	sc.mu.Lock()
+	if sc.running {
+		ch := make(chan markScanResult, 1)
+		sc.waiting = append(sc.waiting, ch)
+		sc.mu.Unlock()
+		if r := <-ch; !r.scan {
+			return filterMarked(r.ms, keep), r.err
+		}
+		sc.mu.Lock() // this caller's turn to scan; running stays true
+	}
+	sc.running = true
+	batch := sc.waiting // they all asked before the scan below starts
+	sc.waiting = nil
+	sc.mu.Unlock()
+
+	ms, err := marked(s.token, nil)
+	for _, ch := range batch {
+		ch <- markScanResult{ms: ms, err: err}
+	}
+	sc.mu.Lock()
+	if len(sc.waiting) == 0 {
+		sc.running = false
+	} else {
+		next := sc.waiting[0]
+		sc.waiting = sc.waiting[1:]
+		next <- markScanResult{scan: true}
+	}
+	sc.mu.Unlock()
+	return filterMarked(ms, keep), err
+}
+
+func filterMarked(all []proctree.Marked, keep func(m proctree.Marked) bool) []proctree.Marked {
 	var out []proctree.Marked
 	for _, m := range all {
 		if keep(m) {
 			out = append(out, m)
 		}
 	}
-	return out, nil
+	return out
 }
 
 func markedSpec(m proctree.Marked) string {
@@ -118,7 +176,7 @@ func (p *process) endEscapees(pgid int) {
 	go func() {
 		defer sv.wg.Done()
 		r := cleanupResult{pgid: pgid, outside: true}
-		ms, err := marked(sv.token, func(m proctree.Marked) bool {
+		ms, err := sv.markedShared(func(m proctree.Marked) bool {
 			return m.Env[envProcessName] == name && m.Env[envGroupName] == group && m.Pgid != pgid
 		})
 		if err != nil {

@@ -2,6 +2,7 @@ package supervise
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -53,6 +54,27 @@ func TestRealEscapedChildEndedAtStop(t *testing.T) {
 	}, 20*time.Second, 10*time.Millisecond)
 	assert.True(t, containsPrefix(h.log.lines(), "WARN stopped: escaper left 1 processes outside its process group: "+
 		strconv.Itoa(id.Pid)+"; ending them with SIGTERM"), "log:\n%s", strings.Join(h.log.lines(), "\n"))
+}
+
+// Stopping many programs at once, their look-ups for escaped processes share /proc scans
+// (markedShared): each program still finds and ends its own grandchild, and no other, before
+// the waiting StopAll returns.
+func TestRealEscapedChildrenOfManyEndedAtStopAll(t *testing.T) {
+	h := newReal(t)
+	const n = 12
+	ids := make([]proctree.ID, n)
+	for i := range ids {
+		ids[i] = escapedChild(t, h, fmt.Sprintf("escaper%02d", i))
+	}
+	for _, r := range h.sv.StopAll(context.Background(), true) {
+		require.NoError(t, r.Err, r.Name)
+	}
+	lines := h.log.lines()
+	for i, id := range ids {
+		assert.False(t, id.Alive(), "the escaped grandchild %d of escaper%02d outlived StopAll", id.Pid, i)
+		assert.True(t, containsPrefix(lines, fmt.Sprintf("WARN stopped: escaper%02d left 1 processes outside its process group: %d; ending them with SIGTERM", i, id.Pid)),
+			"escaper%02d; log:\n%s", i, strings.Join(lines, "\n"))
+	}
 }
 
 // A grandchild that escaped from a program still running at shutdown is ended before Serve

@@ -122,7 +122,8 @@ type Supervisor struct {
 	hub         hub
 	state       *stateFile // nil without Options.StateFile
 	syslog      *syslogSender
-	token       string // TokenEnv's value for this Supervisor's children; "" with a Spawner given
+	token       string   // TokenEnv's value for this Supervisor's children; "" with a Spawner given
+	markScan    markScan // escapees.go
 
 	mu       sync.Mutex
 	groups   []*groupEntry // in the order added
