@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/supervisord-lite/supervisord-lite/internal/proctree"
@@ -23,13 +24,22 @@ type Options struct {
 	TreeRSS func(pid int) (int64, error)
 	// Now is the clock of the certificate series; nil = time.Now.
 	Now func() time.Time
+	// Runtime adds the series of the serving process itself, as a Prometheus client's default
+	// registry has them: the Go runtime's (go_goroutines, go_memstats_*, go_gc_*, ...) and the
+	// process's (process_resident_memory_bytes, process_open_fds, process_cpu_seconds_total,
+	// ...). false = only the supervised processes' series, for a program that serves these
+	// from a registry of its own already.
+	Runtime bool
 }
 
-// Handler returns the /metrics handler. Only its own collector is registered (no Go runtime
-// or process series of the daemon itself).
+// Handler returns the /metrics handler: the supervised processes' series and, with
+// o.Runtime, the serving process's own.
 func Handler(o Options) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(newCollector(o))
+	if o.Runtime {
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
 }
 
