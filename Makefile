@@ -21,18 +21,19 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
 
 # test: vet and the Linux 2.6.32 profile run (test-2632), then every test with the race detector
-# (E2E=1 turns a missing tool into a failure). Every fuzz target's seeds and saved regression
-# inputs run here as plain tests. New random inputs come from `make fuzz-smoke` (3 s a target)
-# and `make fuzz`, kept out of `test` for now: each of the first two smoke runs found a new bug
-# (shlex, gunicorn bind), and a find makes a CI run fail by chance. Join it to `test` once smoke
-# runs come back clean.
+# (E2E=1 turns a missing tool into a failure; every fuzz target's seeds and saved regression
+# inputs run here as plain tests), then the fuzz smoke: each fuzz target fuzzed for
+# FUZZ_SMOKE_TIME with new random inputs. A failing input lands in the package's
+# testdata/fuzz/<Target>/ and is a regression case of every later `go test` (commit it with
+# the fix).
 test: deps vet test-2632
 	E2E=1 $(GO) test -race -count=1 -timeout 30m ./...
+	GO=$(GO) scripts/fuzz.sh $(FUZZ_SMOKE_TIME)
 
-# fuzz-smoke runs each fuzz target (every `func Fuzz...`) for FUZZ_SMOKE_TIME; fuzz for FUZZTIME.
-# A failing input lands in the package's testdata/fuzz/<Target>/ and is a regression case of
-# every later `go test` (commit it with the fix). scripts/fuzz.sh lists and runs the targets.
-FUZZ_SMOKE_TIME ?= 3s
+# fuzz-smoke runs each fuzz target (every `func Fuzz...`) for FUZZ_SMOKE_TIME, as `test` ends;
+# fuzz for FUZZTIME. scripts/fuzz.sh lists the targets, builds each package's instrumented test
+# binary once and runs the targets one after the other.
+FUZZ_SMOKE_TIME ?= 2s
 FUZZTIME ?= 1m
 fuzz-smoke:
 	GO=$(GO) scripts/fuzz.sh $(FUZZ_SMOKE_TIME)

@@ -1,6 +1,7 @@
 package supervise
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 )
 
 // Many children at once through the shared poller: crash loops (streams come and go, the
@@ -93,5 +95,37 @@ func TestRealPollerStress(t *testing.T) {
 		lines := strings.Count(string(b), "\n")
 		assert.Equal(t, strings.Repeat("start\n", lines), string(b), "%s: whole lines only", n)
 		assert.Contains(t, []int{spawns[n] - 1, spawns[n]}, lines, "%s: %d spawns", n, spawns[n])
+	}
+}
+
+// The child's last write, its exit and the reaper's close can all fall between a read that
+// found the pipe empty and the reader's look at closing: the reader reads once more before it
+// finishes, so that last write is not lost.
+func TestPipeStreamReadsAfterClosingSeen(t *testing.T) {
+	var fds [2]int
+	require.NoError(t, unix.Pipe2(fds[:], unix.O_NONBLOCK|unix.O_CLOEXEC))
+	defer unix.Close(fds[1])
+	var got bytes.Buffer
+	child := &forkChild{done: make(chan ExitStatus, 1)}
+	child.pending.Store(1)
+	s := &pipeStream{fd: fds[0], w: &got, child: child, reading: true}
+	emptied := 0
+	s.emptied = func() {
+		emptied++
+		if emptied == 1 { // the child writes its last line and exits; the reaper closes
+			_, err := unix.Write(fds[1], []byte("chatty end 584\n"))
+			require.NoError(t, err)
+			s.mu.Lock()
+			s.closing = true
+			s.mu.Unlock()
+		}
+	}
+	s.read()
+	assert.Equal(t, "chatty end 584\n", got.String())
+	assert.Equal(t, 2, emptied, "one more read after closing was seen, and no more")
+	select {
+	case <-child.done:
+	default:
+		t.Error("the stream did not finish")
 	}
 }

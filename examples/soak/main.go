@@ -16,7 +16,9 @@
 //
 // where W, L, D and S count the files as the daemon wrote them, and A->B are the medians of the first and last quarter of the samples after warm-up. It
 // exits 1 when L, D, S or O is not 0, when the followers read other than the files hold, or
-// when RSS, goroutines or fds grew after warm-up.
+// when RSS, goroutines or fds grew after warm-up. The first few anomalies (a line lost,
+// duplicated or split, a writer without its end line) follow the summary, one a line, saying
+// which program, run (pid and start time) and line.
 package main
 
 import (
@@ -68,6 +70,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, "soak:", err)
 	}
 	fmt.Println(r.summary())
+	for _, a := range r.anomalies() {
+		fmt.Println(a)
+	}
 	if f := r.failures(); len(f) > 0 {
 		for _, s := range f {
 			fmt.Fprintln(os.Stderr, "soak: FAIL:", s)

@@ -58,6 +58,19 @@ func (r result) summary() string {
 		float64(f.rssKB)/1024, float64(t.rssKB)/1024, f.goroutines, t.goroutines, f.fds, t.fds)
 }
 
+// anomalies describe the first lost, duplicated or split lines of the files and of the
+// followers, one a line, after the summary line; none when there were none.
+func (r result) anomalies() []string {
+	var out []string
+	for _, a := range r.logs.anomalies {
+		out = append(out, "soak: files: "+a)
+	}
+	for _, a := range r.follow.anomalies {
+		out = append(out, "soak: followers: "+a)
+	}
+	return out
+}
+
 // failures are the reasons the run did not pass; none when it passed.
 func (r result) failures() []string {
 	var out []string

@@ -30,23 +30,67 @@ func feed(c *checker, lines ...string) {
 	}
 }
 
+// chattyLine is line seq of a writer run with pid, started at tick 100+pid.
 func chattyLine(name string, pid, seq int) string {
-	return name + " " + strconv.Itoa(pid) + " " + strconv.Itoa(seq) + " " + pad + "\n"
+	return name + " " + runID(pid, uint64(100+pid)) + " " + strconv.Itoa(seq) + " " + pad + "\n"
+}
+
+func endLine(name string, pid, n int) string {
+	return name + " " + runID(pid, uint64(100+pid)) + " end " + strconv.Itoa(n) + "\n"
 }
 
 func TestCheckerCounts(t *testing.T) {
 	c := newChecker("w")
 	feed(c,
 		chattyLine("w", 10, 0), chattyLine("w", 10, 1), chattyLine("w", 10, 3), // 1 lost
-		chattyLine("w", 10, 3),            // duplicated
-		"w 10 4 abc\n",                    // split: not a whole line
-		"w 10 end 6\n",                    // 4 was torn, 5 never came: 2 lost
-		chattyLine("w", 11, 2),            // a new pid starting at 2: 2 lost
-		chattyLine("other", 11, 3),        // another program's line: split
-		chattyLine("w", 12, 0), "w 12 0 ", // no end line, a partial last line
+		chattyLine("w", 10, 3),                // duplicated
+		"w 10.110 4 abc\n",                    // split: not a whole line
+		endLine("w", 10, 6),                   // 4 was torn, 5 never came: 2 lost
+		chattyLine("w", 11, 2),                // a new run starting at 2: 2 lost
+		chattyLine("other", 11, 3),            // another program's line: split
+		"w 11 3 "+pad+"\n",                    // a pid without its start time: split
+		chattyLine("w", 12, 0), "w 12.112 0 ", // no end line, a partial last line
 	)
 	n := c.counts()
-	assert.Equal(t, logCounts{lines: 6, lost: 5, dup: 1, split: 3, unended: 2, bytes: n.bytes}, n)
+	assert.Equal(t, []string{
+		"w line 3: run 10.110: seq 3 where 2 was expected: 1 lost",
+		"w line 4: run 10.110: seq 3 again (next expected 4): duplicated",
+		`w line 5: split: "w 10.110 4 abc"`,
+		"w line 6: run 10.110 ended after 6 lines, 4 read: 2 lost",
+		"w line 7: run 11.111: seq 2 where 0 was expected: 2 lost",
+	}, n.anomalies, "the first maxAnomalies, in the order seen")
+	assert.Equal(t, logCounts{lines: 6, lost: 5, dup: 1, split: 4, unended: 2, bytes: n.bytes, anomalies: n.anomalies}, n)
+}
+
+// A pid used again by a later run of the same program (a soak spawns more processes than
+// pid_max) is a new run, told apart by its start time: its lines are neither duplicated nor
+// lost, and each run's end line is its own.
+func TestCheckerPidReusedByALaterRun(t *testing.T) {
+	line := func(id string, seq int) string { return "w " + id + " " + strconv.Itoa(seq) + " " + pad + "\n" }
+	first, second := runID(4242, 1000), runID(4242, 905000)
+	c := newChecker("w")
+	feed(c,
+		line(first, 0), line(first, 1), line(first, 2), "w "+first+" end 3\n",
+		line(runID(4243, 1001), 0), "w "+runID(4243, 1001)+" end 1\n",
+		line(second, 0), line(second, 1), "w "+second+" end 2\n",
+	)
+	n := c.counts()
+	assert.Equal(t, logCounts{lines: 6, bytes: n.bytes}, n)
+
+	// Keyed on the pid alone, the second run's lines would be duplicates of the first's.
+	c = newChecker("w")
+	feed(c, line(first, 0), line(first, 1), "w "+first+" end 2\n", line(first, 0), line(first, 1), "w "+first+" end 2\n")
+	n = c.counts()
+	assert.Equal(t, 2, n.dup, "the same run's sequence numbers seen again")
+}
+
+func TestStartTicks(t *testing.T) {
+	// Field 22 of /proc/PID/stat, counted after the command name, which may hold ") ".
+	stat := "4242 (soak) x (y) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 7 0 905123 1000000 300 18446744073709551615\n"
+	assert.Equal(t, uint64(905123), startTicks([]byte(stat)))
+	assert.Equal(t, uint64(0), startTicks([]byte("4242 (soak) S 1 2")), "too short")
+	assert.Equal(t, uint64(0), startTicks([]byte("garbage")))
+	assert.NotZero(t, selfStartTicks(), "this process's own start time")
 }
 
 func TestCheckFilesReadsBackupsOldestFirst(t *testing.T) {
@@ -55,7 +99,7 @@ func TestCheckFilesReadsBackupsOldestFirst(t *testing.T) {
 	// A line split across a rotation is whole again once the files are joined.
 	require.NoError(t, os.WriteFile(path+".2", []byte(l(0)+l(1)[:10]), 0o644))
 	require.NoError(t, os.WriteFile(path+".1", []byte(l(1)[10:]+l(2)), 0o644))
-	require.NoError(t, os.WriteFile(path, []byte(l(3)+"w 7 end 4\n"), 0o644))
+	require.NoError(t, os.WriteFile(path, []byte(l(3)+endLine("w", 7, 4)), 0o644))
 	n, err := checkFiles("w", path)
 	require.NoError(t, err)
 	assert.Equal(t, logCounts{lines: 4, bytes: n.bytes}, n)

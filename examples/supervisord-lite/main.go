@@ -60,7 +60,8 @@ func daemonOptions() daemon.Options {
 }
 
 // metricsHandler serves /metrics over the run serving each scrape (a reload gives it the new
-// run's supervisor), with the certificates' expiry. A scrape of many programs is a burst
+// run's supervisor), with the certificates' expiry and the daemon's own Go runtime and process
+// series. A scrape of many programs is a burst
 // (the RSS of each process tree is read then): the trimmer counts it as activity.
 func metricsHandler(certs *pyapp.CertMonitor, trim *memTrimmer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -70,7 +71,7 @@ func metricsHandler(certs *pyapp.CertMonitor, trim *memTrimmer) http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		metrics.Handler(metrics.Options{Stats: run.Supervisor.Stats, CertExpiry: certs.Expiry}).ServeHTTP(w, r)
+		metrics.Handler(metrics.Options{Stats: run.Supervisor.Stats, CertExpiry: certs.Expiry, Runtime: true}).ServeHTTP(w, r)
 	})
 }
 

@@ -74,6 +74,8 @@ process_name=worker_%%(process_num)d
 			code, body := scrape(t, port, "scraper", "s3cret")
 			require.Equal(t, http.StatusOK, code)
 			assert.Contains(t, body, `node_supervisord_up{group="worker",name="worker_1"} 1`)
+			assert.Regexp(t, `(?m)^go_goroutines [1-9][0-9]*$`, body, "the daemon's own Go runtime series")
+			assert.Regexp(t, `(?m)^process_open_fds [1-9][0-9]*$`, body, "the daemon's own process series")
 			check := exec.Command(promtool, "check", "metrics")
 			check.Stdin = strings.NewReader(body)
 			out, err := check.CombinedOutput()

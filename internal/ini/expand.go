@@ -213,6 +213,11 @@ func ExpandFunc(format string, lookup func(name string) (any, bool)) (string, er
 			}
 			return "", &FormatError{fmt.Sprintf("unsupported format character '%c' (0x%x) at index %d", ch, c, utf8.RuneCountInString(rs[:i])-1)}
 		}
+		if sp.width > maxFormatted || (sp.prec > maxFormatted && !strings.ContainsRune("sra", c)) {
+			// Python would try to build it and fail with MemoryError (or succeed after
+			// gigabytes); a config value never wants that much padding.
+			return "", &FormatError{fmt.Sprintf("width or precision over %d", maxFormatted)}
+		}
 		s, err := sp.format(v)
 		if err != nil {
 			return "", err
@@ -246,6 +251,10 @@ func decimal(s string, i int, c rune, what string) (int, rune, int, error) {
 		v = v*10 + int(c-'0')
 	}
 }
+
+// maxFormatted bounds a conversion's width, and the precision of a number, in characters:
+// beyond it a value would take gigabytes (%.3111111111111111111d).
+const maxFormatted = 1 << 20
 
 type spec struct {
 	minus, plus, space, alt, zero bool

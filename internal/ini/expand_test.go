@@ -131,3 +131,17 @@ func FuzzExpand(f *testing.F) {
 		}
 	})
 }
+
+// A width, or a number's precision, that would take gigabytes is an error, not an attempt
+// (found by FuzzExpand); a string's precision only cuts, whatever its size.
+func TestExpandHugeWidthOrPrecision(t *testing.T) {
+	for _, f := range []string{"%(process_num).3111111111111111111d", "%(process_num)3111111111111111111d",
+		"%(process_num)99999999s", "%(process_num).99999999f"} {
+		_, err := Expand(f, expandVars)
+		var fe *FormatError
+		assert.True(t, errors.As(err, &fe), "%q: %v", f, err)
+	}
+	out, err := Expand("%(process_num).99999999s", expandVars)
+	assert.NoError(t, err)
+	assert.NotEmpty(t, out)
+}

@@ -41,10 +41,22 @@ func Descendants(pid int) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	kids := map[int][]int{}
-	for c, p := range pp {
+	return childrenOf(pp).descendants(pid), nil
+}
+
+// children maps a pid to the pids of its children.
+type children map[int][]int
+
+func childrenOf(parents map[int]int) children {
+	kids := children{}
+	for c, p := range parents {
 		kids[p] = append(kids[p], c)
 	}
+	return kids
+}
+
+// descendants are the pids below pid, sorted.
+func (kids children) descendants(pid int) []int {
 	var out []int
 	queue := []int{pid}
 	seen := map[int]bool{pid: true}
@@ -60,7 +72,7 @@ func Descendants(pid int) ([]int, error) {
 		}
 	}
 	sort.Ints(out)
-	return out, nil
+	return out
 }
 
 // GroupMembers returns the live pids whose process group is pgid, sorted. Zombies (exited,

@@ -48,6 +48,18 @@ func TestTreeDescendantsGroupAndKill(t *testing.T) {
 		require.NoError(t, err)
 	}
 	require.Len(t, desc, 2, "two grandchildren")
+	// The tree's RSS is more than the child's own; TreesRSS reads the same trees at once and
+	// leaves out a pid that is not there.
+	one, err := TreeRSS(pid)
+	require.NoError(t, err)
+	leaf, err := TreeRSS(desc[0])
+	require.NoError(t, err)
+	assert.Greater(t, one, leaf, "the child and its two children")
+	all, err := TreesRSS([]int{pid, desc[0], 1 << 30})
+	require.NoError(t, err)
+	assert.Len(t, all, 2)
+	assert.Greater(t, all[pid], all[desc[0]])
+	assert.Greater(t, all[desc[0]], int64(0))
 	members, err := GroupMembers(pid)
 	require.NoError(t, err)
 	assert.ElementsMatch(t, append([]int{pid}, desc...), members)

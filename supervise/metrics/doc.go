@@ -14,5 +14,7 @@
 // FATAL, readiness, health, the RSS of the process tree, output lost to disk errors, and the
 // time left on a program's certificate. node_exporter typed start_time_seconds as a counter;
 // here it is a gauge, as Prometheus's own process_start_time_seconds is (a start time goes
-// down at a restart), which `promtool check metrics` accepts.
+// down at a restart), which `promtool check metrics` accepts. With Options.Runtime the serving
+// process's own Go runtime (go_*) and process (process_*) series are added, from
+// client_golang's standard collectors.
 package metrics

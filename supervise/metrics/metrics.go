@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/supervisord-lite/supervisord-lite/internal/proctree"
@@ -19,17 +20,27 @@ type Options struct {
 	// no certificate series.
 	CertExpiry func(namespec string) (time.Time, bool)
 	// TreeRSS returns the resident memory (bytes) of a pid and its descendants; nil =
-	// measured with gopsutil, for RUNNING processes at each scrape.
+	// measured with gopsutil, for RUNNING processes at each scrape (the process table is read
+	// once a scrape, not once a process).
 	TreeRSS func(pid int) (int64, error)
 	// Now is the clock of the certificate series; nil = time.Now.
 	Now func() time.Time
+	// Runtime adds the series of the serving process itself, as a Prometheus client's default
+	// registry has them: the Go runtime's (go_goroutines, go_memstats_*, go_gc_*, ...) and the
+	// process's (process_resident_memory_bytes, process_open_fds, process_cpu_seconds_total,
+	// ...). false = only the supervised processes' series, for a program that serves these
+	// from a registry of its own already.
+	Runtime bool
 }
 
-// Handler returns the /metrics handler. Only its own collector is registered (no Go runtime
-// or process series of the daemon itself).
+// Handler returns the /metrics handler: the supervised processes' series and, with
+// o.Runtime, the serving process's own.
 func Handler(o Options) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(newCollector(o))
+	if o.Runtime {
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
 }
 
@@ -59,9 +70,6 @@ var (
 type collector struct{ o Options }
 
 func newCollector(o Options) *collector {
-	if o.TreeRSS == nil {
-		o.TreeRSS = proctree.TreeRSS
-	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -75,8 +83,31 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	}
 }
 
+// treesRSS is the RSS of each running pid's tree, by pid.
+func (c *collector) treesRSS(stats []supervise.ProcessStats) map[int]int64 {
+	var pids []int
+	for _, p := range stats {
+		if p.State == supervise.Running && p.Pid > 0 {
+			pids = append(pids, p.Pid)
+		}
+	}
+	if c.o.TreeRSS == nil {
+		rss, _ := proctree.TreesRSS(pids)
+		return rss
+	}
+	rss := make(map[int]int64, len(pids))
+	for _, pid := range pids {
+		if n, err := c.o.TreeRSS(pid); err == nil {
+			rss[pid] = n
+		}
+	}
+	return rss
+}
+
 func (c *collector) Collect(ch chan<- prometheus.Metric) {
-	for _, p := range c.o.Stats() {
+	stats := c.o.Stats()
+	rss := c.treesRSS(stats)
+	for _, p := range stats {
 		lv := []string{p.Name, p.Group}
 		gauge := func(d *prometheus.Desc, v float64) {
 			ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, lv...)
@@ -101,10 +132,8 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 			gauge(healthyDesc, b2f(p.HealthFailures == 0))
 			gauge(failuresDesc, float64(p.HealthFailures))
 		}
-		if p.State == supervise.Running && p.Pid > 0 {
-			if rss, err := c.o.TreeRSS(p.Pid); err == nil {
-				gauge(rssDesc, float64(rss))
-			}
+		if n, ok := rss[p.Pid]; ok && p.State == supervise.Running && p.Pid > 0 {
+			gauge(rssDesc, float64(n))
 		}
 		if p.MemoryLimit > 0 {
 			gauge(limitDesc, float64(p.MemoryLimit))
