@@ -21,6 +21,7 @@ type process struct {
 	prog  *Program      // with defaults applied; shared with the group's config, never modified
 	out   *output       // where its stdout and stderr go
 	sock  *sharedSocket // the group's Socket, given to each child as fd 0; nil = a stdin pipe
+	held  []*heldSocket // prog.Sockets, given to each child as fds 3.. (heldsocket.go)
 
 	cmds chan procCmd
 	done chan struct{} // closed when the goroutine chain ends (cmdQuit)
@@ -363,7 +364,9 @@ func (p *process) spawn() {
 		var cmd *Cmd
 		if cmd, err = p.command(path, argv); err == nil {
 			cmd.Stdin = sock
-			err = p.prepareChecks(cmd) // monitor.go
+			if err = p.passSockets(cmd); err == nil { // heldsocket.go
+				err = p.prepareChecks(cmd) // monitor.go
+			}
 		}
 		if err == nil {
 			var child Child

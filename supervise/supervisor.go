@@ -126,6 +126,7 @@ type Supervisor struct {
 
 	mu       sync.Mutex
 	groups   []*groupEntry // in the order added
+	held     heldSockets   // Program.Sockets of every process (heldsocket.go)
 	served   bool          // Serve was called (it may run once)
 	serving  bool
 	stopping bool
@@ -263,6 +264,7 @@ func (s *Supervisor) Serve(ctx context.Context) error {
 	_ = s.autostart(ctx, procs)
 	<-ctx.Done()
 	s.shutdown()
+	s.held.closeAll(s.log)
 	s.sweepMarked()
 	if stateDone != nil {
 		close(stopState)
@@ -425,12 +427,13 @@ func (s *Supervisor) Add(ctx context.Context, g Group) error {
 		if err != nil {
 			for _, p := range e.procs {
 				p.out.close()
+				s.held.release(p.held, s.log)
 			}
 			s.mu.Unlock()
 			return err
 		}
 		p := newProcess(s, g.Name, prog, out)
-		p.sock = e.sock
+		p.sock, p.held = e.sock, s.held.hold(prog.Name, prog.Sockets, s.log)
 		e.procs = append(e.procs, p)
 	}
 	s.groups = append(s.groups, e)
@@ -526,6 +529,7 @@ func (s *Supervisor) Remove(ctx context.Context, group string) error {
 			p.call(context.Background(), procCmd{kind: cmdQuit})
 		}
 		p.out.close()
+		s.held.release(p.held, s.log)
 	}
 	s.hub.publish(Event{Kind: EventGroupRemoved, Time: s.clock.Now(), Group: group})
 	return nil
@@ -1124,8 +1128,16 @@ func (s *Supervisor) UpdateGroup(ctx context.Context, g Group) (GroupChanges, er
 			errs = multierror.Append(errs, err)
 			continue
 		}
+		// A changed program keeps the sockets it still names (held by its retired process).
+		var held []*heldSocket
+		if o := old[prog.Name]; o != nil {
+			held = s.held.swap(o.held, prog.Name, prog.Sockets, s.log)
+			o.held = nil
+		} else {
+			held = s.held.hold(prog.Name, prog.Sockets, s.log)
+		}
 		p := newProcess(s, g.Name, prog, out)
-		p.sock = e.sock
+		p.sock, p.held = e.sock, held
 		procs = append(procs, p)
 		fresh = append(fresh, p)
 	}
@@ -1143,6 +1155,7 @@ func (s *Supervisor) UpdateGroup(ctx context.Context, g Group) (GroupChanges, er
 			p.call(context.Background(), procCmd{kind: cmdQuit})
 		}
 		p.out.close()
+		s.held.release(p.held, s.log)
 	}
 	if serving {
 		errs = multierror.Append(errs, s.autostart(ctx, fresh))

@@ -460,6 +460,7 @@ func (l *loader) processesFromSection(section, group string, defaults map[string
 		checks := readChecks(c, common)   // supervisord-lite's own options (checks.go)
 		depends := readDepends(c, common) // (depends.go)
 		envFile := readEnvFile(c, common) // (envfile.go)
+		sockets := readSockets(c, common) // (sockets.go)
 		name, err := expandMsg(processName, "process_name", common, l.environ)
 		if err != nil {
 			c.fail(pnRaw.Line, err)
@@ -475,6 +476,7 @@ func (l *loader) processesFromSection(section, group string, defaults map[string
 			StopSignal: stopsignal, StopWaitSecs: stopwaitsecs, StopAsGroup: stopasgroup,
 			KillAsGroup: killasgroup, ExitCodes: exitcodes, RedirectStderr: redirect,
 			Environment: env, ServerURL: serverURL, Checks: checks, DependsOn: depends, EnvironmentFile: envFile,
+			Sockets: sockets,
 		})
 	}
 	if c.failed {
