@@ -206,9 +206,10 @@ func TestRealHeldSocketKill9(t *testing.T) {
 	p := heldProg(t, "web", Socket{Network: "tcp", Address: addr})
 	p.AutoRestart = RestartAlways
 	h.add(p)
-	h.untilOutput("web", "ready")
-	first := pidOf(t, h.sv, "web")
+	first := h.untilState("web", Running).Pid
 	require.NoError(t, syscall.Kill(first, syscall.SIGKILL))
+	// Once it is dead (before that, it may take a connection with it, as any server would).
+	h.untilState("web", Exited)
 	for i := 0; i < 5; i++ {
 		line := ask(t, "tcp", addr)
 		assert.False(t, strings.HasPrefix(line, fmt.Sprintf("pid %d ", first)), line)
