@@ -21,12 +21,14 @@ import (
 )
 
 // masterPidApp writes a WSGI app that answers with the pid of its gunicorn master (the
-// worker's parent) and returns its directory.
+// worker's parent), after a second for /slow, and returns its directory.
 func masterPidApp(t *testing.T) string {
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "app.py"), []byte(
-		"import os\n"+
+		"import os, time\n"+
 			"def app(environ, start_response):\n"+
+			"    if environ['PATH_INFO'] == '/slow':\n"+
+			"        time.sleep(1)\n"+
 			"    start_response('200 OK', [('Content-Type', 'text/plain')])\n"+
 			"    return [str(os.getppid()).encode()]\n"), 0o644))
 	return dir
@@ -44,8 +46,10 @@ func heldGunicorn(t *testing.T, addr string) Program {
 }
 
 // get asks the app for its master's pid on a new connection.
-func get(client *http.Client, addr string) (int, error) {
-	resp, err := client.Get("http://" + addr + "/")
+func get(client *http.Client, addr string) (int, error) { return getPath(client, addr, "/") }
+
+func getPath(client *http.Client, addr, path string) (int, error) {
+	resp, err := client.Get("http://" + addr + path)
 	if err != nil {
 		return 0, err
 	}
@@ -141,6 +145,72 @@ func TestRealGunicornHeldSocket(t *testing.T) {
 	pid, err = get(client, addr)
 	require.NoError(t, err)
 	assert.Equal(t, third, pid)
+	_, err = h.sv.Stop(context.Background(), "web", true)
+	require.NoError(t, err)
+}
+
+// TestRealGunicornDeployOverlap: Deploy of gunicorn under the load of 4 clients loses no
+// request, and a request in flight when it begins is answered by the old master.
+func TestRealGunicornDeployOverlap(t *testing.T) {
+	addr := testenv.FreeAddr(t)
+	p := heldGunicorn(t, addr)
+	h := newReal(t)
+	h.add(p)
+	old := h.untilState("web", Running).Pid
+	client := newClient()
+	defer client.CloseIdleConnections()
+
+	slow := make(chan error, 1)
+	slowPid := make(chan int, 1)
+	go func() {
+		pid, err := getPath(client, addr, "/slow")
+		slowPid <- pid
+		slow <- err
+	}()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var failures []error
+	served := 0
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := 0; n < 2000; n++ { // bounded; ends at stop
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				_, err := get(client, addr)
+				mu.Lock()
+				if err != nil {
+					failures = append(failures, err)
+				} else {
+					served++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	testenv.WaitFor(t, "the load to be served", func() bool { mu.Lock(); defer mu.Unlock(); return served > 20 })
+	res, err := h.sv.Deploy(context.Background(), "web")
+	require.NoError(t, err)
+	assert.True(t, res.Overlap)
+	assert.Equal(t, old, res.OldPid)
+	assert.NotEqual(t, old, res.NewPid)
+	mu.Lock()
+	after := served
+	mu.Unlock()
+	testenv.WaitFor(t, "the new master to serve the load", func() bool { mu.Lock(); defer mu.Unlock(); return served > after+20 })
+	close(stop)
+	wg.Wait()
+	assert.Empty(t, failures, "requests failed during the deploy (of %d served)", served)
+	require.NoError(t, <-slow, "the request in flight finished")
+	assert.Equal(t, old, <-slowPid)
+	pid, err := get(client, addr)
+	require.NoError(t, err)
+	assert.Equal(t, res.NewPid, pid)
 	_, err = h.sv.Stop(context.Background(), "web", true)
 	require.NoError(t, err)
 }

@@ -25,7 +25,14 @@ import (
 // variables as sd_listen_fds(3) does (LISTEN_PID must be its own pid), prints "ready", and
 // answers each connection on each inherited socket with one line:
 // "pid PID fds N names NAMES argv0 ARGV0".
+// With HELPER_FAIL_IF=PATH it exits 3 at once while PATH exists.
 func listenFDsHelper() int {
+	if path := os.Getenv("HELPER_FAIL_IF"); path != "" {
+		if _, err := os.Stat(path); err == nil {
+			fmt.Println("failing:", path, "exists")
+			return 3
+		}
+	}
 	if pid := os.Getenv("LISTEN_PID"); pid != strconv.Itoa(os.Getpid()) {
 		fmt.Printf("LISTEN_PID is %q, not %d\n", pid, os.Getpid())
 		return 3

@@ -79,6 +79,7 @@ const (
 	cmdShutdown                 // no more spawns (supervisord's mood SHUTDOWN)
 	cmdStdin                    // hand out the stdin writer
 	cmdQuit                     // end the goroutine
+	cmdHandOver                 // give up the RUNNING child and spawn its successor (overlap.go)
 )
 
 type procCmd struct {
@@ -88,9 +89,10 @@ type procCmd struct {
 }
 
 type procReply struct {
-	err    error
-	spawns uint64
-	stdin  io.Writer
+	err     error
+	spawns  uint64
+	stdin   io.Writer
+	retiree *retiree // cmdHandOver: the child handed over
 }
 
 func newProcess(sv *Supervisor, group string, prog *Program, out *output) *process {
@@ -288,6 +290,8 @@ func (p *process) handle(c procCmd) procReply {
 		}
 	case cmdShutdown:
 		st.shutting = true
+	case cmdHandOver:
+		return p.handOver()
 	case cmdStdin:
 		if st.child == nil || st.killing {
 			return procReply{err: ErrNotRunning}

@@ -251,6 +251,10 @@ type Program struct {
 	// nil (the default) = none, and the program is started as without this field. Not in
 	// supervisord.
 	Sockets []Socket
+	// RestartMode is how Supervisor.Restart replaces a RUNNING process: RestartStopStart (the
+	// default, supervisord's) or RestartOverlap (start the new one on the held Sockets, stop
+	// the old one once the new one is RUNNING; see overlap.go). Not in supervisord.
+	RestartMode RestartMode
 }
 
 // WithDefaults returns a copy of p with every zero-valued option replaced by supervisord's

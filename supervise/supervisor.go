@@ -127,6 +127,7 @@ type Supervisor struct {
 	mu       sync.Mutex
 	groups   []*groupEntry // in the order added
 	held     heldSockets   // Program.Sockets of every process (heldsocket.go)
+	quit     chan struct{} // closed when the shutdown begins: retiring processes stop at once
 	served   bool          // Serve was called (it may run once)
 	serving  bool
 	stopping bool
@@ -142,7 +143,7 @@ type groupEntry struct {
 // New returns a Supervisor. It starts nothing: goroutines and children exist only inside Serve.
 func New(opts Options) *Supervisor {
 	s := &Supervisor{opts: opts, clock: opts.Clock, spawner: opts.Spawner, logger: opts.Logger,
-		env: opts.Env, identifier: opts.Identifier, childLogDir: opts.ChildLogDir}
+		env: opts.Env, identifier: opts.Identifier, childLogDir: opts.ChildLogDir, quit: make(chan struct{})}
 	if s.clock == nil {
 		s.clock = realClock{}
 	}
@@ -292,6 +293,7 @@ func (s *Supervisor) shutdown() {
 	s.stopping = true
 	groups := s.sortedGroups(true)
 	s.mu.Unlock()
+	close(s.quit)
 	s.hub.publish(Event{Kind: EventSupervisorStopping, Time: s.clock.Now()})
 	bg := context.Background()
 	for _, g := range groups {
@@ -845,12 +847,51 @@ func (s *Supervisor) Stop(ctx context.Context, spec string, wait bool) ([]Result
 }
 
 // Restart stops (waiting) then starts (waiting) the processes of spec, as supervisorctl
-// restart does; a process that was not running is just started. The results are the start's.
+// restart does; a process that was not running is just started. A RUNNING process whose
+// program has RestartMode RestartOverlap and held sockets is replaced with overlap instead
+// (Deploy). The results are the start's.
 func (s *Supervisor) Restart(ctx context.Context, spec string) ([]Result, error) {
-	if _, err := s.Stop(ctx, spec, true); err != nil && !errors.Is(err, ErrNotRunning) {
+	if err := s.checkServing("restart", spec); err != nil {
 		return nil, err
 	}
-	return s.Start(ctx, spec, true)
+	procs, single, err := s.lookup("restart", spec)
+	if err != nil {
+		return nil, err
+	}
+	var overlap []*process
+	for _, p := range procs {
+		if p.prog.RestartMode == RestartOverlap && len(p.held) > 0 && p.snap.Load().info.State == Running {
+			overlap = append(overlap, p)
+		}
+	}
+	if len(overlap) == 0 {
+		if _, err := s.Stop(ctx, spec, true); err != nil && !errors.Is(err, ErrNotRunning) {
+			return nil, err
+		}
+		return s.Start(ctx, spec, true)
+	}
+	if single {
+		_, err := s.deploy(ctx, procs[0])
+		r := result("start", procs[0], unwrapDeploy(err))
+		return []Result{r}, r.Err
+	}
+	// A group: each process on its own, all at once.
+	results := make([]Result, len(procs))
+	var wg sync.WaitGroup
+	for i, p := range procs {
+		wg.Add(1)
+		go func(i int, p *process) {
+			defer wg.Done()
+			rs, err := s.Restart(ctx, namespec(p))
+			if len(rs) == 1 {
+				results[i] = rs[0]
+			} else {
+				results[i] = result("start", p, err)
+			}
+		}(i, p)
+	}
+	wg.Wait()
+	return results, nil
 }
 
 // Signal sends sig to the processes of spec (signalProcess / signalProcessGroup): to the

@@ -19,6 +19,7 @@ numprocs=2
 process_name=web%(process_num)d
 sockets = tcp://127.0.0.1:80%(process_num)02d, tcp://[::1]:9000,
   unix:///run/web%(process_num)d.sock
+restart_mode = overlap
 
 [program:plain]
 command=/bin/sleep 1
@@ -34,6 +35,8 @@ command=/bin/sleep 1
 		{Network: "unix", Address: "/run/web1.sock"}}, progs["web1"].Sockets)
 	assert.Equal(t, "tcp://127.0.0.1:8000", progs["web0"].Sockets[0].URL())
 	assert.Nil(t, progs["plain"].Sockets, "nothing for a program that does not opt in")
+	assert.Equal(t, supervise.RestartOverlap, progs["web0"].RestartMode)
+	assert.Equal(t, supervise.RestartStopStart, progs["plain"].RestartMode)
 	for _, p := range progs {
 		assert.NoError(t, p.Validate())
 	}
@@ -45,10 +48,12 @@ func TestSocketsOptionErrors(t *testing.T) {
 [program:web]
 command=/bin/sleep 1
 sockets = tcp://127.0.0.1:8000, 127.0.0.1:8001, unix://rel.sock
+restart_mode = rolling
 `), Options{Environ: []string{}})
 	require.Error(t, err)
 	msg := err.Error()
 	assert.Contains(t, msg, `sockets: socket "127.0.0.1:8001": not tcp://HOST:PORT or unix:///PATH`)
 	assert.Contains(t, msg, `sockets: socket "unix://rel.sock": a unix socket needs an absolute path`)
 	assert.Contains(t, msg, "section 'program:web' (file: '"+path+"') at line 4")
+	assert.Contains(t, msg, `restart_mode: "rolling" is not stop-start or overlap in section 'program:web' (file: '`+path+`') at line 5`)
 }

@@ -193,6 +193,8 @@ type Process struct {
 	// Sockets is sockets= (supervisord-lite's): listening sockets the daemon holds for the
 	// process; nil = none.
 	Sockets []supervise.Socket
+	// RestartMode is restart_mode= (supervisord-lite's); the zero value is stop-start.
+	RestartMode supervise.RestartMode
 }
 
 // Argv splits Command as supervisord does at spawn time (POSIX shell-like quoting, no
@@ -228,6 +230,7 @@ func (p Process) Program() supervise.Program {
 		DependsOn:      append([]string(nil), p.DependsOn...),
 		EnvFile:        p.EnvironmentFile,
 		Sockets:        append([]supervise.Socket(nil), p.Sockets...),
+		RestartMode:    p.RestartMode,
 	}
 	if p.StopSignal > 0 {
 		prog.StopSignal = sig(p.StopSignal)

@@ -16,7 +16,13 @@ import (
 // 20.1 listens on the inherited fds (LISTEN_FDS) instead of binding. gunicorn still gets its
 // --bind arguments, which then only name what it serves. A relative unix path is relative to
 // gunicorn's chdir. A bind on an inherited fd (fd://N) cannot be held: then nothing is.
+//
+// A restart of a [gunicorn:x] overlaps unless the section sets restart_mode: the new master
+// starts on the held sockets and the old one gets its graceful stop once the new one is ready.
 func gunicornSockets(p *conf.Process, gc gunicorn.Config, vals map[string]conf.SectionValue) {
+	if _, set := vals["restart_mode"]; !set {
+		p.RestartMode = supervise.RestartOverlap
+	}
 	if _, set := vals["sockets"]; set {
 		return
 	}

@@ -40,6 +40,7 @@ directory = %[1]s
 environment = PYENV_ROOT="%[2]s",PYENV_VERSION="3.11.7"
 bind = 127.0.0.1:8127
 sockets =
+restart_mode = stop-start
 
 [gunicorn:fd]
 app = wsgi:app
@@ -62,6 +63,8 @@ bind = fd://5
 	off, _, ok := l.program("off")
 	require.True(t, ok)
 	assert.Nil(t, off.Sockets)
+	assert.Equal(t, supervise.RestartStopStart, off.RestartMode)
+	assert.Equal(t, supervise.RestartOverlap, web.RestartMode, "a [gunicorn:x] restart overlaps by default")
 	fd, _, ok := l.program("fd")
 	require.True(t, ok)
 	assert.Nil(t, fd.Sockets, "an inherited fd bind holds nothing")
