@@ -118,8 +118,11 @@ func (p *process) endEscapees(pgid int) {
 	go func() {
 		defer sv.wg.Done()
 		r := cleanupResult{pgid: pgid, outside: true}
+		// The group of a process of the same name that runs now is not an escapee: the
+		// successor of a process replaced with overlap (overlap.go).
+		live := sv.livePgids()
 		ms, err := marked(sv.token, func(m proctree.Marked) bool {
-			return m.Env[envProcessName] == name && m.Env[envGroupName] == group && m.Pgid != pgid
+			return m.Env[envProcessName] == name && m.Env[envGroupName] == group && m.Pgid != pgid && !live[m.Pgid]
 		})
 		if err != nil {
 			sv.log(slog.LevelWarn, "stopped: %s: cannot look for its processes outside its process group: %v", name, err)

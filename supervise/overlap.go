@@ -197,3 +197,67 @@ func unwrapDeploy(err error) error {
 	}
 	return err
 }
+
+// overlapCandidates are the processes of retire that UpdateGroup replaces with overlap: RUNNING,
+// with held sockets, and changed (not removed) into a program with RestartOverlap and sockets.
+// An update changes the spec, so the successor is a new process (not a hand-over in the same
+// one): it takes its own references on the sockets, and the old one keeps its own until it is
+// retired.
+func (s *Supervisor) overlapCandidates(retire []*process, progs []Program) map[string]*process {
+	out := map[string]*process{}
+	for _, p := range retire {
+		for _, q := range progs {
+			if q.Name == p.prog.Name && q.RestartMode == RestartOverlap && len(q.Sockets) > 0 &&
+				len(p.held) > 0 && p.snap.Load().info.State == Running {
+				out[p.prog.Name] = p
+			}
+		}
+	}
+	return out
+}
+
+// overlapUpdate starts next, the successor of old in an UpdateGroup, waits until it is
+// RUNNING, then stops old and retires it (whether next started or not: old is no longer in the
+// group). The error is next's start error.
+func (s *Supervisor) overlapUpdate(ctx context.Context, old, next *process) error {
+	s.log(slog.LevelInfo, "overlap: '%s' pid %d keeps serving until its successor is RUNNING", old.prog.Name, old.snap.Load().info.Pid)
+	r, err := next.call(ctx, procCmd{kind: cmdStart})
+	if err = replyErr(r, err); err == nil {
+		err = waitStarted(ctx, next, r.spawns)
+	}
+	if err != nil {
+		err = result("start", next, err).Err
+	}
+	bg := context.Background() // old is stopped even if ctx has ended
+	if _, serr := old.call(bg, procCmd{kind: cmdStop}); serr == nil {
+		waitSnap(bg, old, gone)
+	}
+	s.quitRetired(old, true)
+	return err
+}
+
+// quitRetired ends the goroutine of a process UpdateGroup retired (stopped, or never started),
+// closes its logs and drops its socket references.
+func (s *Supervisor) quitRetired(p *process, serving bool) {
+	if serving {
+		p.call(context.Background(), procCmd{kind: cmdQuit})
+	}
+	p.out.close()
+	s.held.release(p.held, s.log)
+}
+
+// livePgids are the process groups of the children of the active processes (each child leads
+// its own group).
+func (s *Supervisor) livePgids() map[int]bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[int]bool{}
+	for _, g := range s.groups {
+		for _, p := range g.procs {
+			if pid := p.snap.Load().info.Pid; pid > 0 {
+				out[pid] = true
+			}
+		}
+	}
+	return out
+}

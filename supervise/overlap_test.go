@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -81,6 +82,7 @@ func TestRealDeployFallbackAndFailure(t *testing.T) {
 	p := heldProg(t, "web", Socket{Network: "tcp", Address: testenv.FreeAddr(t)})
 	p.Env = append(p.Env, "HELPER_FAIL_IF="+flag)
 	p.StartRetries = -1
+	p.StartSecs = 3 * time.Second // the failing start exits well within it, even on a loaded machine
 	h.add(p)
 	old = h.untilState("web", Running).Pid
 	require.NoError(t, os.WriteFile(flag, nil, 0o644))
@@ -94,4 +96,39 @@ func TestRealDeployFallbackAndFailure(t *testing.T) {
 
 	_, err = h.sv.Deploy(context.Background(), "nosuch")
 	assert.ErrorIs(t, err, ErrNotFound)
+}
+
+// TestRealUpdateOverlap: UpdateGroup of a changed program with RestartOverlap starts the new
+// process before it stops the old one, on the same socket, which stays open throughout.
+func TestRealUpdateOverlap(t *testing.T) {
+	h := newReal(t)
+	addr := testenv.FreeAddr(t)
+	p := heldProg(t, "web", Socket{Network: "tcp", Address: addr})
+	p.RestartMode = RestartOverlap
+	h.add(p)
+	old := h.untilState("web", Running).Pid
+	h.sv.held.mu.Lock()
+	file := h.sv.held.byURL["tcp://"+addr].file
+	h.sv.held.mu.Unlock()
+
+	p.Env = append(p.Env, "HELPER_VERSION=2") // a change that needs a new process
+	ch, err := h.sv.UpdateGroup(context.Background(), Group{Name: "web", Programs: []Program{p}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"web"}, ch.Changed)
+	next := pidOf(t, h.sv, "web")
+	assert.NotEqual(t, old, next)
+	assert.False(t, alive(old), "the old process has exited when UpdateGroup returns")
+	assert.True(t, strings.HasPrefix(ask(t, "tcp", addr), "pid "+strconv.Itoa(next)+" "))
+	h.sv.held.mu.Lock()
+	assert.Same(t, file, h.sv.held.byURL["tcp://"+addr].file, "the socket stayed open")
+	h.sv.held.mu.Unlock()
+
+	lines := h.log.lines()
+	spawned := indexOf(lines, "INFO spawned: 'web' with pid "+strconv.Itoa(next), 0)
+	require.GreaterOrEqual(t, spawned, 0, strings.Join(lines, "\n"))
+	running := indexOf(lines, "INFO success: web entered RUNNING", spawned)
+	stopped := indexOf(lines, "WARN stopped: web (terminated by SIGTERM)", spawned)
+	require.GreaterOrEqual(t, running, 0, strings.Join(lines, "\n"))
+	assert.Less(t, running, stopped, strings.Join(lines, "\n"))
+	assert.Less(t, indexOf(lines, "INFO overlap: 'web' pid "+strconv.Itoa(old)+" keeps serving", 0), spawned)
 }

@@ -1136,13 +1136,23 @@ func (s *Supervisor) UpdateGroup(ctx context.Context, g Group) (GroupChanges, er
 	}
 	var errs *multierror.Error
 	serving := s.isServing()
+	overlap := map[string]*process{} // retired with overlap (overlapUpdate), by name
+	if serving {
+		overlap = s.overlapCandidates(retire, cfg.Programs)
+	}
 	if serving {
 		for _, p := range sortProcs(retire, true) {
+			if overlap[p.prog.Name] == p {
+				continue
+			}
 			if _, err := p.call(ctx, procCmd{kind: cmdStop}); err != nil {
 				errs = multierror.Append(errs, result("stop", p, err).Err)
 			}
 		}
 		for _, p := range retire {
+			if overlap[p.prog.Name] == p {
+				continue
+			}
 			if err := waitSnap(ctx, p, gone); err != nil {
 				errs = multierror.Append(errs, result("stop", p, err).Err)
 			}
@@ -1171,7 +1181,7 @@ func (s *Supervisor) UpdateGroup(ctx context.Context, g Group) (GroupChanges, er
 		}
 		// A changed program keeps the sockets it still names (held by its retired process).
 		var held []*heldSocket
-		if o := old[prog.Name]; o != nil {
+		if o := old[prog.Name]; o != nil && overlap[prog.Name] == nil {
 			held = s.held.swap(o.held, prog.Name, prog.Sockets, s.log)
 			o.held = nil
 		} else {
@@ -1192,14 +1202,21 @@ func (s *Supervisor) UpdateGroup(ctx context.Context, g Group) (GroupChanges, er
 	}
 	s.mu.Unlock()
 	for _, p := range retire {
-		if serving {
-			p.call(context.Background(), procCmd{kind: cmdQuit})
+		if overlap[p.prog.Name] == p {
+			continue
 		}
-		p.out.close()
-		s.held.release(p.held, s.log)
+		s.quitRetired(p, serving)
 	}
 	if serving {
-		errs = multierror.Append(errs, s.autostart(ctx, fresh))
+		var auto []*process
+		for _, p := range fresh {
+			if o := overlap[p.prog.Name]; o != nil {
+				errs = multierror.Append(errs, s.overlapUpdate(ctx, o, p))
+			} else {
+				auto = append(auto, p)
+			}
+		}
+		errs = multierror.Append(errs, s.autostart(ctx, auto))
 	}
 	return ch, errs.ErrorOrNil()
 }
