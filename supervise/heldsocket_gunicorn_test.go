@@ -84,9 +84,7 @@ func TestRealGunicornHeldSocket(t *testing.T) {
 	assert.Equal(t, first, pid)
 
 	// gunicorn's listening socket is the daemon's own.
-	h.sv.held.mu.Lock()
-	ours, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", h.sv.held.byURL["tcp://"+addr].file.Fd()))
-	h.sv.held.mu.Unlock()
+	ours, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", heldFile(h.sv, "tcp://"+addr).Fd()))
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(ours, "socket:"), ours)
 	// gunicorn dups fd 3 and closes it: look for the socket among all of the master's fds.

@@ -311,14 +311,7 @@ func TestHeldSocketLife(t *testing.T) {
 	p.AutoStart = ToggleOf(false)
 	p.Sockets = []Socket{{Network: "tcp", Address: a}}
 	h.add(p)
-	file := func(addr string) *os.File {
-		h.sv.held.mu.Lock()
-		defer h.sv.held.mu.Unlock()
-		if hs := h.sv.held.byURL["tcp://"+addr]; hs != nil {
-			return hs.file
-		}
-		return nil
-	}
+	file := func(addr string) *os.File { return heldFile(h.sv, "tcp://"+addr) }
 	before := file(a)
 	require.NotNil(t, before)
 	conn, err := net.Dial("tcp", a)
@@ -387,4 +380,14 @@ func TestHeldSocketLife(t *testing.T) {
 	sv := New(Options{Spawner: &fakeSpawner{clock: newFakeClock()}, ChildLogDir: t.TempDir()})
 	require.NoError(t, sv.Add(context.Background(), Group{Name: "web", Programs: []Program{p}}))
 	require.NoError(t, sv.Remove(context.Background(), "web"))
+}
+
+// heldFile is the open file of the held socket url of sv, nil when it has none.
+func heldFile(sv *Supervisor, url string) *os.File {
+	sv.held.mu.Lock()
+	defer sv.held.mu.Unlock()
+	if hs := sv.held.byURL[url]; hs != nil {
+		return hs.file
+	}
+	return nil
 }

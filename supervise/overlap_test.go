@@ -107,9 +107,7 @@ func TestRealUpdateOverlap(t *testing.T) {
 	p.RestartMode = RestartOverlap
 	h.add(p)
 	old := h.untilState("web", Running).Pid
-	h.sv.held.mu.Lock()
-	file := h.sv.held.byURL["tcp://"+addr].file
-	h.sv.held.mu.Unlock()
+	file := heldFile(h.sv, "tcp://"+addr)
 
 	p.Env = append(p.Env, "HELPER_VERSION=2") // a change that needs a new process
 	ch, err := h.sv.UpdateGroup(context.Background(), Group{Name: "web", Programs: []Program{p}})
@@ -119,9 +117,7 @@ func TestRealUpdateOverlap(t *testing.T) {
 	assert.NotEqual(t, old, next)
 	assert.False(t, alive(old), "the old process has exited when UpdateGroup returns")
 	assert.True(t, strings.HasPrefix(ask(t, "tcp", addr), "pid "+strconv.Itoa(next)+" "))
-	h.sv.held.mu.Lock()
-	assert.Same(t, file, h.sv.held.byURL["tcp://"+addr].file, "the socket stayed open")
-	h.sv.held.mu.Unlock()
+	assert.Same(t, file, heldFile(h.sv, "tcp://"+addr), "the socket stayed open")
 
 	lines := h.log.lines()
 	spawned := indexOf(lines, "INFO spawned: 'web' with pid "+strconv.Itoa(next), 0)
