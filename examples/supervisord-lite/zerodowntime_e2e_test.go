@@ -18,8 +18,8 @@ import (
 	"github.com/supervisord-lite/supervisord-lite/supervise/rpc"
 )
 
-// zdtLoad is 4 clients sending HTTP requests to addr in a loop, each on a new connection,
-// until stop (at most 5,000 requests each).
+// zdtLoad is 4 clients sending GET requests to a URL in a loop, each on a new connection (the
+// client must not keep connections alive), until stop (at most 5,000 requests each).
 type zdtLoad struct {
 	mu     sync.Mutex
 	served int
@@ -28,9 +28,8 @@ type zdtLoad struct {
 	wg     sync.WaitGroup
 }
 
-func startLoad(addr string) *zdtLoad {
+func startLoad(url string, client *http.Client) *zdtLoad {
 	l := &zdtLoad{stop: make(chan struct{})}
-	client := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	for i := 0; i < 4; i++ {
 		l.wg.Add(1)
 		go func() {
@@ -41,7 +40,7 @@ func startLoad(addr string) *zdtLoad {
 					return
 				default:
 				}
-				resp, err := client.Get("http://" + addr + "/")
+				resp, err := client.Get(url)
 				if err == nil {
 					resp.Body.Close()
 					if resp.StatusCode != http.StatusOK {
@@ -123,11 +122,12 @@ func TestZeroDowntimeGunicorn(t *testing.T) {
 		failed         []string
 	}
 	var figures []figure
+	client := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	run := func(d *dtDaemon, addr, action string, do func(c *rpc.Client, pid int)) figure {
 		c := d.client(t)
 		st := d.waitFor(t, c, "web RUNNING", allRunning("web"))
 		pid := int(st["web"].pid)
-		l := startLoad(addr)
+		l := startLoad("http://"+addr+"/", client)
 		l.waitServed(t, 100)
 		do(c, pid)
 		d.waitFor(t, c, "a new web RUNNING", func(st map[string]procState) bool {
