@@ -165,44 +165,15 @@ func TestRealGunicornDeployOverlap(t *testing.T) {
 		slowPid <- pid
 		slow <- err
 	}()
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var failures []error
-	served := 0
-	for i := 0; i < 4; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for n := 0; n < 2000; n++ { // bounded; ends at stop
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				_, err := get(client, addr)
-				mu.Lock()
-				if err != nil {
-					failures = append(failures, err)
-				} else {
-					served++
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	testenv.WaitFor(t, "the load to be served", func() bool { mu.Lock(); defer mu.Unlock(); return served > 20 })
+	load := testenv.StartLoad("http://"+addr+"/", client, 4)
+	load.WaitServed(t, 20)
 	res, err := h.sv.Deploy(context.Background(), "web")
 	require.NoError(t, err)
 	assert.True(t, res.Overlap)
 	assert.Equal(t, old, res.OldPid)
 	assert.NotEqual(t, old, res.NewPid)
-	mu.Lock()
-	after := served
-	mu.Unlock()
-	testenv.WaitFor(t, "the new master to serve the load", func() bool { mu.Lock(); defer mu.Unlock(); return served > after+20 })
-	close(stop)
-	wg.Wait()
+	load.WaitServed(t, 20) // by the new master
+	served, failures := load.End()
 	assert.Empty(t, failures, "requests failed during the deploy (of %d served)", served)
 	require.NoError(t, <-slow, "the request in flight finished")
 	assert.Equal(t, old, <-slowPid)

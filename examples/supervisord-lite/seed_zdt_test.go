@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
 )
 
 // TestSeedZeroDowntime: the demo's [gunicorn:flaskapp] (HTTPS, Flask, its pyenv Python) holds
@@ -23,8 +25,8 @@ func TestSeedZeroDowntime(t *testing.T) {
 	s.waitRunning(t)
 	url := fmt.Sprintf("https://127.0.0.1:%d/", s.port)
 	for _, action := range []string{"deploy", "restart", "kill -9"} {
-		l := startLoad(url, c)
-		l.waitServed(t, 100)
+		l := testenv.StartLoad(url, c, 4)
+		l.WaitServed(t, 100)
 		switch action {
 		case "kill -9":
 			require.NoError(t, syscall.Kill(h.Ppid, syscall.SIGKILL))
@@ -36,8 +38,8 @@ func TestSeedZeroDowntime(t *testing.T) {
 			}
 		}
 		next := s.waitHealthy(t, c, 30*time.Second, h.Ppid)
-		l.waitServed(t, 100)
-		served, failed := l.end()
+		l.WaitServed(t, 100)
+		served, failed := l.End()
 		t.Logf("HTTPS, %s: %d of %d requests failed %v", action, len(failed), served+len(failed), summary(failed))
 		assert.Empty(t, failed, action)
 		h = next

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -17,63 +16,6 @@ import (
 	"github.com/supervisord-lite/supervisord-lite/internal/testenv"
 	"github.com/supervisord-lite/supervisord-lite/supervise/rpc"
 )
-
-// zdtLoad is 4 clients sending GET requests to a URL in a loop, each on a new connection (the
-// client must not keep connections alive), until stop (at most 5,000 requests each).
-type zdtLoad struct {
-	mu     sync.Mutex
-	served int
-	failed []string
-	stop   chan struct{}
-	wg     sync.WaitGroup
-}
-
-func startLoad(url string, client *http.Client) *zdtLoad {
-	l := &zdtLoad{stop: make(chan struct{})}
-	for i := 0; i < 4; i++ {
-		l.wg.Add(1)
-		go func() {
-			defer l.wg.Done()
-			for n := 0; n < 5000; n++ {
-				select {
-				case <-l.stop:
-					return
-				default:
-				}
-				resp, err := client.Get(url)
-				if err == nil {
-					resp.Body.Close()
-					if resp.StatusCode != http.StatusOK {
-						err = fmt.Errorf("status %d", resp.StatusCode)
-					}
-				}
-				l.mu.Lock()
-				if err != nil {
-					l.failed = append(l.failed, err.Error())
-				} else {
-					l.served++
-				}
-				l.mu.Unlock()
-			}
-		}()
-	}
-	return l
-}
-
-func (l *zdtLoad) count() int { l.mu.Lock(); defer l.mu.Unlock(); return l.served }
-
-// waitServed waits until n more requests were served than when it was called.
-func (l *zdtLoad) waitServed(t *testing.T, n int) {
-	from := l.count()
-	testenv.WaitFor(t, fmt.Sprintf("%d more requests served", n), func() bool { return l.count() >= from+n })
-}
-
-// end stops the clients and returns how many requests were served and which failed.
-func (l *zdtLoad) end() (int, []string) {
-	close(l.stop)
-	l.wg.Wait()
-	return l.served, l.failed
-}
 
 // zdtConfig is a [program:web] running Debian's gunicorn 20.1 as [gunicorn:x] would (notify
 // readiness, group stop and cleanup), with held sockets and overlap for supervisord-lite
@@ -119,7 +61,7 @@ func TestZeroDowntimeGunicorn(t *testing.T) {
 	type figure struct {
 		daemon, action string
 		served         int
-		failed         []string
+		failed         []error
 	}
 	var figures []figure
 	client := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
@@ -127,14 +69,14 @@ func TestZeroDowntimeGunicorn(t *testing.T) {
 		c := d.client(t)
 		st := d.waitFor(t, c, "web RUNNING", allRunning("web"))
 		pid := int(st["web"].pid)
-		l := startLoad("http://"+addr+"/", client)
-		l.waitServed(t, 100)
+		l := testenv.StartLoad("http://"+addr+"/", client, 4)
+		l.WaitServed(t, 100)
 		do(c, pid)
 		d.waitFor(t, c, "a new web RUNNING", func(st map[string]procState) bool {
 			return st["web"].state == "RUNNING" && int(st["web"].pid) != pid
 		})
-		l.waitServed(t, 100)
-		served, failed := l.end()
+		l.WaitServed(t, 100)
+		served, failed := l.End()
 		f := figure{d.name, action, served, failed}
 		t.Logf("%s %s: %d of %d requests failed %v", d.name, action, len(failed), served+len(failed), summary(failed))
 		figures = append(figures, f)
@@ -175,9 +117,10 @@ func TestZeroDowntimeGunicorn(t *testing.T) {
 }
 
 // summary counts the failures by their text after the last ": ".
-func summary(failed []string) map[string]int {
+func summary(failed []error) map[string]int {
 	out := map[string]int{}
-	for _, f := range failed {
+	for _, err := range failed {
+		f := err.Error()
 		out[f[strings.LastIndex(f, ": ")+2:]]++
 	}
 	return out
