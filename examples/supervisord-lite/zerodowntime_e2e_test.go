@@ -106,12 +106,18 @@ func TestZeroDowntimeGunicorn(t *testing.T) {
 	})
 	assert.Empty(t, updated.failed, "an update that needs a new master overlaps")
 	assert.Contains(t, lite.log(), "overlap: 'web' pid", "the update started the new master first")
+	out, _, rc := dtRun(t, lite.dir, lite.bin, "ctl", "-c", lite.conf, "deploy", "nosuch")
+	assert.Equal(t, "nosuch: ERROR (no such process)\n", out)
+	assert.NotEqual(t, 0, rc)
 	restarted := run(lite, addrLite, "ctl restart", func(*rpc.Client, int) { ctl(lite, "restart", "web") })
 	assert.Empty(t, restarted.failed, "stop-then-start: requests wait in the backlog of the held socket")
 	if real != nil {
 		real.start(t)
 		run(real, addrReal, "supervisorctl restart", func(*rpc.Client, int) { ctl(real, "restart", "web") })
 		run(real, addrReal, "kill -9 master", kill9)
+		out, _, rc := dtRun(t, real.dir, lite.bin, "ctl", "-c", real.conf, "deploy", "web")
+		assert.Equal(t, "ERROR: this server has no supervisord_lite.deployProcess (supervisord has no deploy)\n", out)
+		assert.NotEqual(t, 0, rc)
 	}
 	require.NotEmpty(t, figures)
 }

@@ -38,7 +38,7 @@ func doDeploy(s *Session, arg string) error {
 		var f *rpc.Fault
 		switch {
 		case errors.As(err, &f) && f.Code == rpc.FaultUnknownMethod:
-			s.Output("ERROR: this server has no deploy (supervisord-lite's " + rpc.MethodDeployProcess + ")")
+			s.Output("ERROR: this server has no " + rpc.MethodDeployProcess + " (supervisord has no deploy)")
 			s.SetExit(ExitGeneric)
 			return nil
 		case errors.As(err, &f):
