@@ -36,7 +36,10 @@
 //
 // A Group may carry a Socket (supervisord's [fcgi-program:x]): the Supervisor binds it before
 // the first spawn, gives it to every process of the group as fd 0, and closes it when the last
-// one has exited, logging "Creating socket"/"Closing socket" as supervisord does. With
+// one has exited, logging "Creating socket"/"Closing socket" as supervisord does. A Program
+// may name Sockets that the Supervisor holds while the program is configured and passes as
+// systemd's socket activation does (LISTEN_FDS, fds 3..), so its port never closes; with them,
+// RestartMode RestartOverlap and Deploy start a successor before the old process stops. With
 // Log.Syslog a stream also goes to the local syslog in supervisord's format (Options.SyslogPath,
 // SyslogWriter for the supervisor's own log).
 //

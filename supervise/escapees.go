@@ -176,8 +176,15 @@ func (p *process) endEscapees(pgid int) {
 	go func() {
 		defer sv.wg.Done()
 		r := cleanupResult{pgid: pgid, outside: true}
+		// The group of a process of the same name that runs now is not an escapee: the
+		// successor of a process replaced with overlap (overlap.go). Read after the scan
+		// (keep runs on its result), so a successor started while a shared scan ran is seen.
+		var live map[int]bool
 		ms, err := sv.markedShared(func(m proctree.Marked) bool {
-			return m.Env[envProcessName] == name && m.Env[envGroupName] == group && m.Pgid != pgid
+			if live == nil {
+				live = sv.livePgids()
+			}
+			return m.Env[envProcessName] == name && m.Env[envGroupName] == group && m.Pgid != pgid && !live[m.Pgid]
 		})
 		if err != nil {
 			sv.log(slog.LevelWarn, "stopped: %s: cannot look for its processes outside its process group: %v", name, err)

@@ -65,3 +65,20 @@ func ExampleSocket() {
 	fmt.Println(g.Socket.URL(), g.Validate())
 	// Output: unix:///run/php.sock <nil>
 }
+
+// The sockets= values of a program: held by the Supervisor and passed as LISTEN_FDS.
+func ExampleParseSocketURL() {
+	for _, s := range []string{"tcp://127.0.0.1:8000", "tcp://[::1]:8000", "unix:///run/web.sock", "127.0.0.1:8000"} {
+		sock, err := supervise.ParseSocketURL(s)
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		fmt.Println(sock.Network, sock.Address)
+	}
+	// Output:
+	// tcp 127.0.0.1:8000
+	// tcp [::1]:8000
+	// unix /run/web.sock
+	// socket "127.0.0.1:8000": not tcp://HOST:PORT or unix:///PATH
+}

@@ -94,7 +94,7 @@ func (*forkSpawner) Spawn(cmd *Cmd) (Child, error) {
 	attr := &syscall.ProcAttr{
 		Dir:   cmd.Dir,
 		Env:   cmd.Env,
-		Files: []uintptr{inR.Fd(), outW.Fd(), errW.Fd()},
+		Files: append([]uintptr{inR.Fd(), outW.Fd(), errW.Fd()}, extraFds(cmd.ExtraFiles)...),
 		Sys:   &syscall.SysProcAttr{Setpgid: true, Credential: cmd.Credential},
 	}
 	c := &forkChild{stdin: inW, done: make(chan ExitStatus, 1)}
@@ -144,6 +144,15 @@ func (*forkSpawner) Spawn(cmd *Cmd) (Child, error) {
 		c.stopStreams()
 	}
 	return c, nil
+}
+
+// extraFds are the descriptors of Cmd.ExtraFiles.
+func extraFds(fs []*os.File) []uintptr {
+	out := make([]uintptr, len(fs))
+	for i, f := range fs {
+		out[i] = f.Fd()
+	}
+	return out
 }
 
 // pollAdd registers an output pipe with the shared poller (a variable so that tests can refuse).

@@ -158,6 +158,8 @@ func runHelper(name string, args []string) int {
 			syscall.Write(nfd, []byte(fmt.Sprintf("pid %d\n", os.Getpid())))
 			syscall.Close(nfd)
 		}
+	case "listenfds": // serve held sockets (LISTEN_FDS): heldsocket_test.go
+		return listenFDsHelper()
 	case "echo": // copy stdin to stdout until EOF
 		io.Copy(os.Stdout, os.Stdin)
 	default:

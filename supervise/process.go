@@ -21,6 +21,7 @@ type process struct {
 	prog  *Program      // with defaults applied; shared with the group's config, never modified
 	out   *output       // where its stdout and stderr go
 	sock  *sharedSocket // the group's Socket, given to each child as fd 0; nil = a stdin pipe
+	held  []*heldSocket // prog.Sockets, given to each child as fds 3.. (heldsocket.go)
 
 	cmds chan procCmd
 	done chan struct{} // closed when the goroutine chain ends (cmdQuit)
@@ -78,6 +79,7 @@ const (
 	cmdShutdown                 // no more spawns (supervisord's mood SHUTDOWN)
 	cmdStdin                    // hand out the stdin writer
 	cmdQuit                     // end the goroutine
+	cmdHandOver                 // give up the RUNNING child and spawn its successor (overlap.go)
 )
 
 type procCmd struct {
@@ -87,9 +89,10 @@ type procCmd struct {
 }
 
 type procReply struct {
-	err    error
-	spawns uint64
-	stdin  io.Writer
+	err     error
+	spawns  uint64
+	stdin   io.Writer
+	retiree *retiree // cmdHandOver: the child handed over
 }
 
 func newProcess(sv *Supervisor, group string, prog *Program, out *output) *process {
@@ -287,6 +290,8 @@ func (p *process) handle(c procCmd) procReply {
 		}
 	case cmdShutdown:
 		st.shutting = true
+	case cmdHandOver:
+		return p.handOver()
 	case cmdStdin:
 		if st.child == nil || st.killing {
 			return procReply{err: ErrNotRunning}
@@ -363,7 +368,9 @@ func (p *process) spawn() {
 		var cmd *Cmd
 		if cmd, err = p.command(path, argv); err == nil {
 			cmd.Stdin = sock
-			err = p.prepareChecks(cmd) // monitor.go
+			if err = p.passSockets(cmd); err == nil { // heldsocket.go
+				err = p.prepareChecks(cmd) // monitor.go
+			}
 		}
 		if err == nil {
 			var child Child

@@ -240,6 +240,21 @@ type Program struct {
 	// supervisor's environment and before Env. A file that cannot be read is a spawn error
 	// naming it. "" (the default) = none. Not in supervisord.
 	EnvFile string
+	// Sockets are listening sockets the Supervisor creates when the program is added and keeps
+	// until it is removed, passed to each of its processes as systemd's socket activation does
+	// (fds 3.. in this order, LISTEN_FDS, LISTEN_FDNAMES, LISTEN_PID): between a stop and the
+	// next start, and after a kill -9, connections wait in the backlog instead of being
+	// refused. Network "tcp" (Address host:port; an IPv6 host in brackets binds IPv6) or
+	// "unix" (an absolute path; the file is removed when the socket is closed); ParseSocketURL
+	// reads tcp://HOST:PORT and unix:///PATH. Programs naming the same URL share the socket.
+	// See the comment at the top of heldsocket.go for how the program is started.
+	// nil (the default) = none, and the program is started as without this field. Not in
+	// supervisord.
+	Sockets []Socket
+	// RestartMode is how Supervisor.Restart replaces a RUNNING process: RestartStopStart (the
+	// default, supervisord's) or RestartOverlap (start the new one on the held Sockets, stop
+	// the old one once the new one is RUNNING; see overlap.go). Not in supervisord.
+	RestartMode RestartMode
 }
 
 // WithDefaults returns a copy of p with every zero-valued option replaced by supervisord's
@@ -357,6 +372,11 @@ func (p Program) Validate() error {
 		add("Stderr", "Path %q is set with RedirectStderr", p.Stderr.Path)
 	}
 	p.Checks.validate(add)
+	for i, sock := range p.Sockets {
+		if err := sock.validate(); err != nil {
+			add(fmt.Sprintf("Sockets[%d]", i), "%v", err)
+		}
+	}
 	for i, d := range p.DependsOn {
 		if d == "" || strings.ContainsAny(d, " \t\r\n") || strings.Count(d, ":") > 1 {
 			add("DependsOn", "[%d] = %q is not a group or group:name", i, d)

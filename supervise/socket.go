@@ -122,7 +122,7 @@ func (s *sharedSocket) acquire() (*os.File, error) {
 	defer s.mu.Unlock()
 	if s.refs == 0 {
 		s.log(slog.LevelInfo, "Creating socket %s", s.spec.URL())
-		f, err := listenSocket(s.spec)
+		f, err := listenSocket(s.spec, false)
 		if err != nil {
 			return nil, &SocketError{URL: s.spec.URL(), Err: err}
 		}
@@ -159,8 +159,9 @@ func (s *sharedSocket) check() error {
 
 // listenSocket binds and listens as supervisord's create_and_bind and _prepare_socket do. The
 // file descriptor is blocking (children accept(2) on it) and close-on-exec (each spawn gives it
-// to its child as fd 0 only).
-func listenSocket(spec Socket) (*os.File, error) {
+// to its child as fd 0 only). A tcp host is resolved to IPv4 (supervisord's AF_INET), or with
+// ipv6 to IPv6 when it is an IPv6 address or resolves to no IPv4 address (held sockets).
+func listenSocket(spec Socket, ipv6 bool) (*os.File, error) {
 	var (
 		family int
 		sa     syscall.Sockaddr
@@ -174,13 +175,27 @@ func listenSocket(spec Socket) (*os.File, error) {
 		}
 	} else {
 		host, port, _ := net.SplitHostPort(spec.Address)
-		addr, err := net.ResolveTCPAddr("tcp4", net.JoinHostPort(host, port))
+		network := "tcp4"
+		if ipv6 && net.ParseIP(host) != nil && net.ParseIP(host).To4() == nil {
+			network = "tcp6"
+		}
+		addr, err := net.ResolveTCPAddr(network, net.JoinHostPort(host, port))
+		if err != nil && ipv6 && network == "tcp4" {
+			network = "tcp6"
+			addr, err = net.ResolveTCPAddr(network, net.JoinHostPort(host, port))
+		}
 		if err != nil {
 			return nil, err
 		}
-		in := &syscall.SockaddrInet4{Port: addr.Port}
-		copy(in.Addr[:], addr.IP.To4())
-		family, sa = syscall.AF_INET, in
+		if network == "tcp6" {
+			in := &syscall.SockaddrInet6{Port: addr.Port}
+			copy(in.Addr[:], addr.IP.To16())
+			family, sa = syscall.AF_INET6, in
+		} else {
+			in := &syscall.SockaddrInet4{Port: addr.Port}
+			copy(in.Addr[:], addr.IP.To4())
+			family, sa = syscall.AF_INET, in
+		}
 	}
 	fd, err := syscall.Socket(family, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -193,7 +208,7 @@ func listenSocket(spec Socket) (*os.File, error) {
 		}
 		return nil, err
 	}
-	if family == syscall.AF_INET {
+	if family != syscall.AF_UNIX {
 		if err := syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1); err != nil {
 			return fail(os.NewSyscallError("setsockopt", err))
 		}

@@ -36,6 +36,9 @@ type Cmd struct {
 	// Stdin, when set, is the child's fd 0 instead of a pipe (a group's Socket); the Child's
 	// Stdin is then nil. The spawner neither keeps nor closes it.
 	Stdin *os.File
+	// ExtraFiles are the child's fds 3, 4, ... (Program.Sockets); the spawner neither keeps
+	// nor closes them. nil = the child gets no fd above 2.
+	ExtraFiles []*os.File
 }
 
 // name is what a spawn error calls the program.

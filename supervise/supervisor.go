@@ -127,6 +127,8 @@ type Supervisor struct {
 
 	mu       sync.Mutex
 	groups   []*groupEntry // in the order added
+	held     heldSockets   // Program.Sockets of every process (heldsocket.go)
+	quit     chan struct{} // closed when the shutdown begins: retiring processes stop at once
 	served   bool          // Serve was called (it may run once)
 	serving  bool
 	stopping bool
@@ -142,7 +144,7 @@ type groupEntry struct {
 // New returns a Supervisor. It starts nothing: goroutines and children exist only inside Serve.
 func New(opts Options) *Supervisor {
 	s := &Supervisor{opts: opts, clock: opts.Clock, spawner: opts.Spawner, logger: opts.Logger,
-		env: opts.Env, identifier: opts.Identifier, childLogDir: opts.ChildLogDir}
+		env: opts.Env, identifier: opts.Identifier, childLogDir: opts.ChildLogDir, quit: make(chan struct{})}
 	if s.clock == nil {
 		s.clock = realClock{}
 	}
@@ -264,6 +266,7 @@ func (s *Supervisor) Serve(ctx context.Context) error {
 	_ = s.autostart(ctx, procs)
 	<-ctx.Done()
 	s.shutdown()
+	s.held.closeAll(s.log)
 	s.sweepMarked()
 	if stateDone != nil {
 		close(stopState)
@@ -291,6 +294,7 @@ func (s *Supervisor) shutdown() {
 	s.stopping = true
 	groups := s.sortedGroups(true)
 	s.mu.Unlock()
+	close(s.quit)
 	s.hub.publish(Event{Kind: EventSupervisorStopping, Time: s.clock.Now()})
 	bg := context.Background()
 	for _, g := range groups {
@@ -426,12 +430,13 @@ func (s *Supervisor) Add(ctx context.Context, g Group) error {
 		if err != nil {
 			for _, p := range e.procs {
 				p.out.close()
+				s.held.release(p.held, s.log)
 			}
 			s.mu.Unlock()
 			return err
 		}
 		p := newProcess(s, g.Name, prog, out)
-		p.sock = e.sock
+		p.sock, p.held = e.sock, s.held.hold(prog.Name, prog.Sockets, s.log)
 		e.procs = append(e.procs, p)
 	}
 	s.groups = append(s.groups, e)
@@ -527,6 +532,7 @@ func (s *Supervisor) Remove(ctx context.Context, group string) error {
 			p.call(context.Background(), procCmd{kind: cmdQuit})
 		}
 		p.out.close()
+		s.held.release(p.held, s.log)
 	}
 	s.hub.publish(Event{Kind: EventGroupRemoved, Time: s.clock.Now(), Group: group})
 	return nil
@@ -842,12 +848,51 @@ func (s *Supervisor) Stop(ctx context.Context, spec string, wait bool) ([]Result
 }
 
 // Restart stops (waiting) then starts (waiting) the processes of spec, as supervisorctl
-// restart does; a process that was not running is just started. The results are the start's.
+// restart does; a process that was not running is just started. A RUNNING process whose
+// program has RestartMode RestartOverlap and held sockets is replaced with overlap instead
+// (Deploy). The results are the start's.
 func (s *Supervisor) Restart(ctx context.Context, spec string) ([]Result, error) {
-	if _, err := s.Stop(ctx, spec, true); err != nil && !errors.Is(err, ErrNotRunning) {
+	if err := s.checkServing("restart", spec); err != nil {
 		return nil, err
 	}
-	return s.Start(ctx, spec, true)
+	procs, single, err := s.lookup("restart", spec)
+	if err != nil {
+		return nil, err
+	}
+	var overlap []*process
+	for _, p := range procs {
+		if p.prog.RestartMode == RestartOverlap && len(p.held) > 0 && p.snap.Load().info.State == Running {
+			overlap = append(overlap, p)
+		}
+	}
+	if len(overlap) == 0 {
+		if _, err := s.Stop(ctx, spec, true); err != nil && !errors.Is(err, ErrNotRunning) {
+			return nil, err
+		}
+		return s.Start(ctx, spec, true)
+	}
+	if single {
+		_, err := s.deploy(ctx, procs[0])
+		r := result("start", procs[0], unwrapDeploy(err))
+		return []Result{r}, r.Err
+	}
+	// A group: each process on its own, all at once.
+	results := make([]Result, len(procs))
+	var wg sync.WaitGroup
+	for i, p := range procs {
+		wg.Add(1)
+		go func(i int, p *process) {
+			defer wg.Done()
+			rs, err := s.Restart(ctx, namespec(p))
+			if len(rs) == 1 {
+				results[i] = rs[0]
+			} else {
+				results[i] = result("start", p, err)
+			}
+		}(i, p)
+	}
+	wg.Wait()
+	return results, nil
 }
 
 // Signal sends sig to the processes of spec (signalProcess / signalProcessGroup): to the
@@ -1092,13 +1137,23 @@ func (s *Supervisor) UpdateGroup(ctx context.Context, g Group) (GroupChanges, er
 	}
 	var errs *multierror.Error
 	serving := s.isServing()
+	overlap := map[string]*process{} // retired with overlap (overlapUpdate), by name
+	if serving {
+		overlap = s.overlapCandidates(retire, cfg.Programs)
+	}
 	if serving {
 		for _, p := range sortProcs(retire, true) {
+			if overlap[p.prog.Name] == p {
+				continue
+			}
 			if _, err := p.call(ctx, procCmd{kind: cmdStop}); err != nil {
 				errs = multierror.Append(errs, result("stop", p, err).Err)
 			}
 		}
 		for _, p := range retire {
+			if overlap[p.prog.Name] == p {
+				continue
+			}
 			if err := waitSnap(ctx, p, gone); err != nil {
 				errs = multierror.Append(errs, result("stop", p, err).Err)
 			}
@@ -1125,8 +1180,16 @@ func (s *Supervisor) UpdateGroup(ctx context.Context, g Group) (GroupChanges, er
 			errs = multierror.Append(errs, err)
 			continue
 		}
+		// A changed program keeps the sockets it still names (held by its retired process).
+		var held []*heldSocket
+		if o := old[prog.Name]; o != nil && overlap[prog.Name] == nil {
+			held = s.held.swap(o.held, prog.Name, prog.Sockets, s.log)
+			o.held = nil
+		} else {
+			held = s.held.hold(prog.Name, prog.Sockets, s.log)
+		}
 		p := newProcess(s, g.Name, prog, out)
-		p.sock = e.sock
+		p.sock, p.held = e.sock, held
 		procs = append(procs, p)
 		fresh = append(fresh, p)
 	}
@@ -1140,13 +1203,21 @@ func (s *Supervisor) UpdateGroup(ctx context.Context, g Group) (GroupChanges, er
 	}
 	s.mu.Unlock()
 	for _, p := range retire {
-		if serving {
-			p.call(context.Background(), procCmd{kind: cmdQuit})
+		if overlap[p.prog.Name] == p {
+			continue
 		}
-		p.out.close()
+		s.quitRetired(p, serving)
 	}
 	if serving {
-		errs = multierror.Append(errs, s.autostart(ctx, fresh))
+		var auto []*process
+		for _, p := range fresh {
+			if o := overlap[p.prog.Name]; o != nil {
+				errs = multierror.Append(errs, s.overlapUpdate(ctx, o, p))
+			} else {
+				auto = append(auto, p)
+			}
+		}
+		errs = multierror.Append(errs, s.autostart(ctx, auto))
 	}
 	return ch, errs.ErrorOrNil()
 }

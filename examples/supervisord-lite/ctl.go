@@ -26,7 +26,7 @@ func runCtl(argv0 string, args []string, stdout, stderr io.Writer) int {
 		Stdin:      os.Stdin,
 		Stdout:     stdout,
 		Stderr:     stderr,
-		Commands:   []ctl.Command{pyapp.ExplainCommand(), ctl.PsCommand()},
+		Commands:   []ctl.Command{pyapp.ExplainCommand(), ctl.PsCommand(), ctl.DeployCommand()},
 		Interrupts: interrupts,
 	})
 	return c.Run(ctx, args)

@@ -3,6 +3,7 @@ package testenv
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,5 +111,39 @@ func TestNewPyenvApp(t *testing.T) {
 	}
 	if st, err := os.Stat(f.App); err != nil || !st.IsDir() {
 		t.Fatalf("app folder: %v", err)
+	}
+}
+
+func TestLoadCountsServedAndFailed(t *testing.T) {
+	ok := 0
+	var mu sync.Mutex
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		ok++
+		fail := ok%2 == 0
+		mu.Unlock()
+		if fail {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	})}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(l)
+	defer srv.Close()
+	tr := &http.Transport{DisableKeepAlives: true}
+	defer tr.CloseIdleConnections()
+	load := StartLoad("http://"+l.Addr().String()+"/", &http.Client{Transport: tr, Timeout: 10 * time.Second}, 2)
+	load.WaitServed(t, 10)
+	served, failed := load.End()
+	mu.Lock()
+	total := ok
+	mu.Unlock()
+	if served < 10 || len(failed) == 0 || served+len(failed) != total {
+		t.Fatalf("served %d, failed %d, server saw %d", served, len(failed), total)
+	}
+	if failed[0].Error() != "status 503" {
+		t.Fatalf("failure %q", failed[0])
 	}
 }

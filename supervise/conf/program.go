@@ -457,9 +457,11 @@ func (l *loader) processesFromSection(section, group string, defaults map[string
 		if ok && !present {
 			c.fail(0, errorf("program section %s does not specify a command", section))
 		}
-		checks := readChecks(c, common)   // supervisord-lite's own options (checks.go)
-		depends := readDepends(c, common) // (depends.go)
-		envFile := readEnvFile(c, common) // (envfile.go)
+		checks := readChecks(c, common)           // supervisord-lite's own options (checks.go)
+		depends := readDepends(c, common)         // (depends.go)
+		envFile := readEnvFile(c, common)         // (envfile.go)
+		sockets := readSockets(c, common)         // (sockets.go)
+		restartMode := readRestartMode(c, common) // (restartmode.go)
 		name, err := expandMsg(processName, "process_name", common, l.environ)
 		if err != nil {
 			c.fail(pnRaw.Line, err)
@@ -475,6 +477,7 @@ func (l *loader) processesFromSection(section, group string, defaults map[string
 			StopSignal: stopsignal, StopWaitSecs: stopwaitsecs, StopAsGroup: stopasgroup,
 			KillAsGroup: killasgroup, ExitCodes: exitcodes, RedirectStderr: redirect,
 			Environment: env, ServerURL: serverURL, Checks: checks, DependsOn: depends, EnvironmentFile: envFile,
+			Sockets: sockets, RestartMode: restartMode,
 		})
 	}
 	if c.failed {

@@ -190,6 +190,11 @@ type Process struct {
 	DependsOn []string
 	// EnvironmentFile is environment_file= (supervisord-lite's), an absolute path; "" = none.
 	EnvironmentFile string
+	// Sockets is sockets= (supervisord-lite's): listening sockets the daemon holds for the
+	// process; nil = none.
+	Sockets []supervise.Socket
+	// RestartMode is restart_mode= (supervisord-lite's); the zero value is stop-start.
+	RestartMode supervise.RestartMode
 }
 
 // Argv splits Command as supervisord does at spawn time (POSIX shell-like quoting, no
@@ -224,6 +229,8 @@ func (p Process) Program() supervise.Program {
 		Checks:         p.Checks,
 		DependsOn:      append([]string(nil), p.DependsOn...),
 		EnvFile:        p.EnvironmentFile,
+		Sockets:        append([]supervise.Socket(nil), p.Sockets...),
+		RestartMode:    p.RestartMode,
 	}
 	if p.StopSignal > 0 {
 		prog.StopSignal = sig(p.StopSignal)

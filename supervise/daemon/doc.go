@@ -19,8 +19,8 @@
 // configuration; Methods adds XML-RPC methods; StatusHooks annotate process statuses.
 //
 // supervisord-lite's own program options (ready=, healthcheck_*, memory_limit=, depends_on=,
-// environment_file=, the *_logfile_rotate/_compress/_maxage/_timestamps options, read by
-// supervise/conf) need nothing more: environment_file is read with pyenv.ReadDotenv unless
+// environment_file=, sockets=, restart_mode=, the *_logfile_rotate/_compress/_maxage/_timestamps
+// options, read by supervise/conf) need nothing more: environment_file is read with pyenv.ReadDotenv unless
 // Options.ReadEnvFile says otherwise, and depends_on is checked again (unknown names, cycles,
 // at the line of the value) over every group, the SectionKinds' included (Group.Processes).
 // The main log follows [supervisord] logfile_rotate, logfile_compress and logfile_maxage.

@@ -105,10 +105,12 @@ func (r *reloader) configInfo() []conf.ConfigInfo {
 // rpc.MethodUpdateProcessGroup, which `ctl update` calls for a changed group so that only the
 // programs whose spec changed are restarted (supervisord's update, and so the real
 // supervisorctl's, stops and re-adds the whole group: its issue #1154); and
-// rpc.KernelFeaturesMethod, the kernel features newer than 2.6.32 (for ctl explain/ps).
+// rpc.KernelFeaturesMethod, the kernel features newer than 2.6.32 (for ctl explain/ps), and
+// rpc.MethodDeployProcess (ctl deploy).
 func (r *reloader) methods() map[string]rpc.ExtraMethod {
 	return map[string]rpc.ExtraMethod{
 		rpc.KernelFeaturesMethod: rpc.KernelFeaturesExtra(),
+		rpc.MethodDeployProcess:  rpc.DeployExtra(r.sup), // ctl deploy
 		rpc.MethodUpdateProcessGroup: func(ctx context.Context, args []any) (any, error) {
 			name, ok := "", len(args) == 1
 			if ok {

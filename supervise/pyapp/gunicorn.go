@@ -343,7 +343,8 @@ func checkErrors(err error, fieldKey map[string]string, vals map[string]conf.Sec
 func gunicornProgram(p *conf.Process, gc gunicorn.Config, vals map[string]conf.SectionValue, dir string, environ []string) (supervise.Program, Resolved, error) {
 	r := Resolved{Section: p.Section, Name: p.Name, Group: p.Group, Dir: dir, CertFile: gc.CertFile, KeyFile: gc.KeyFile}
 	p.Directory = &dir
-	gunicornChecks(p, gc, vals) // checks.go
+	gunicornChecks(p, gc, vals)  // checks.go
+	gunicornSockets(p, gc, vals) // sockets.go
 	_, stopWaitSet := vals["stopwaitsecs"]
 	if _, ok := vals["stopsignal"]; !ok {
 		p.StopSignal = int(gunicorn.GracefulStop)
