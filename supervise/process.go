@@ -659,29 +659,35 @@ func (p *process) info() ProcessInfo {
 	}
 }
 
-// settle ends one step of the state machine: supervisord's transition, the new snapshot, then
-// the step's events, so that a subscriber that sees an event also sees its state in Status.
+// settle ends one step of the state machine: supervisord's transition, the new snapshot, the
+// step's events, and only then the wake-up of those waiting for the snapshot to change. So a
+// subscriber that sees an event also sees its state in Status, and what a waiter does next
+// (a depends_on start, say) comes after the events of the state it waited for.
 func (p *process) settle() {
 	p.transition()
 	p.syncChecks()
-	p.publish()
+	changed := p.publish()
 	for _, e := range p.queued {
 		p.sv.hub.publish(e)
 	}
 	p.queued = nil // an idle process holds no event buffer
+	if changed != nil {
+		close(changed)
+	}
 }
 
-// publish replaces the snapshot when anything readers can see changed.
-func (p *process) publish() {
+// publish replaces the snapshot when anything readers can see changed, and returns the
+// replaced one's changed channel for settle to close (nil: nothing changed).
+func (p *process) publish() chan struct{} {
 	old := p.snap.Load()
 	info := p.info()
 	cleaning := p.st.cleaned != nil
 	checks := p.st.mon.stats
 	if info == old.info && p.st.spawns == old.spawns && cleaning == old.cleaning && checks == old.checks {
-		return
+		return nil
 	}
 	p.snap.Store(&snapshot{info: info, spawns: p.st.spawns, cleaning: cleaning, checks: checks, changed: make(chan struct{})})
-	close(old.changed)
+	return old.changed
 }
 
 // pySeconds prints a duration as Python prints supervisord's startsecs (an int): "1", "0".
