@@ -30,6 +30,10 @@ func burst(t *testing.T, sv *supervise.Supervisor, name string, n int) {
 
 func serveEngine(t *testing.T) *supervise.Supervisor {
 	sv := supervise.New(supervise.Options{})
+	// Serve's own first event (EventSupervisorRunning) is activity too: the tests start
+	// their trimmer after it, or a loaded machine delivers it to the trimmer as a burst.
+	events, unsubscribe := sv.Subscribe(16)
+	defer unsubscribe()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- sv.Serve(ctx) }()
@@ -37,7 +41,17 @@ func serveEngine(t *testing.T) *supervise.Supervisor {
 		cancel()
 		require.NoError(t, <-done)
 	})
-	return sv
+	timeout := time.After(time.Minute)
+	for {
+		select {
+		case e := <-events:
+			if e.Kind == supervise.EventSupervisorRunning {
+				return sv
+			}
+		case <-timeout:
+			t.Fatal("Serve published no EventSupervisorRunning")
+		}
+	}
 }
 
 // A burst of events followed by silence trims once when enough was allocated, never otherwise;
