@@ -85,11 +85,21 @@ func (d *dtDaemon) start(t *testing.T, extra ...string) {
 
 // startArgs runs d.bin with args; Cleanup stops it.
 func (d *dtDaemon) startArgs(t *testing.T, args []string) {
-	d.cmd = exec.Command(d.bin, args...)
-	d.cmd.Dir = d.dir
-	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	d.cmd.Stdout, d.cmd.Stderr = &d.out, &d.out
-	require.NoError(t, d.cmd.Start())
+	for try := 1; ; try++ {
+		d.cmd = exec.Command(d.bin, args...)
+		d.cmd.Dir = d.dir
+		d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		d.cmd.Stdout, d.cmd.Stderr = &d.out, &d.out
+		err := d.cmd.Start()
+		// A script this test just wrote (a wrapper) is busy while a child forked meanwhile by
+		// a parallel test still holds the write descriptor, until that child's exec closes it.
+		if errors.Is(err, syscall.ETXTBSY) && try < 100 {
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		require.NoError(t, err)
+		break
+	}
 	d.done = make(chan struct{})
 	go func() {
 		err := d.cmd.Wait()
