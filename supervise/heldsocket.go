@@ -145,7 +145,7 @@ func (h *heldSockets) release(hs []*heldSocket, log func(slog.Level, string, ...
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.releaseLocked(hs)
-	h.sweepLocked(log)
+	h.sweepLocked(nil, log)
 }
 
 // swap releases old and holds specs for program name, in the order that lets an unchanged
@@ -159,16 +159,11 @@ func (h *heldSockets) swap(old []*heldSocket, name string, specs []Socket, log f
 	for _, s := range specs {
 		keep[s.URL()] = true
 	}
-	for url, hs := range h.byURL {
-		if hs.refs == 0 && !keep[url] {
-			h.closeLocked(hs, log)
-			delete(h.byURL, url)
-		}
-	}
+	h.sweepLocked(keep, log)
 	h.mu.Unlock()
 	out := h.hold(name, specs, log)
 	h.mu.Lock()
-	h.sweepLocked(log)
+	h.sweepLocked(nil, log)
 	h.mu.Unlock()
 	return out
 }
@@ -181,10 +176,11 @@ func (h *heldSockets) releaseLocked(hs []*heldSocket) {
 	}
 }
 
-// sweepLocked closes and forgets the sockets with no reference.
-func (h *heldSockets) sweepLocked(log func(slog.Level, string, ...any)) {
+// sweepLocked closes and forgets the sockets with no reference, except those whose URL keep
+// names.
+func (h *heldSockets) sweepLocked(keep map[string]bool, log func(slog.Level, string, ...any)) {
 	for url, hs := range h.byURL {
-		if hs.refs == 0 {
+		if hs.refs == 0 && !keep[url] {
 			h.closeLocked(hs, log)
 			delete(h.byURL, url)
 		}

@@ -176,7 +176,7 @@ func listenSocket(spec Socket, ipv6 bool) (*os.File, error) {
 	} else {
 		host, port, _ := net.SplitHostPort(spec.Address)
 		network := "tcp4"
-		if ipv6 && net.ParseIP(host) != nil && net.ParseIP(host).To4() == nil {
+		if ip := net.ParseIP(host); ipv6 && ip != nil && ip.To4() == nil {
 			network = "tcp6"
 		}
 		addr, err := net.ResolveTCPAddr(network, net.JoinHostPort(host, port))
